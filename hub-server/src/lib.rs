@@ -1,0 +1,10 @@
+//! `kipochi-hub`: one DFSP's payment hub.
+//!
+//! HTTP is built by [`app`] from a state value so it can be tested without sockets; the binary
+//! (`src/main.rs`) only parses the command line, binds listeners and serves. See `ARCHITECTURE.md`.
+
+#![forbid(unsafe_code)]
+
+pub mod http;
+
+pub use http::{AppState, app};

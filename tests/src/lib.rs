@@ -1,0 +1,92 @@
+//! Support for end-to-end tests: locating and supervising the real binaries.
+//!
+//! Tests start `kipochi-hub` as a child process on `127.0.0.1` with port 0, read the address it
+//! prints, and kill it on drop, so a failing test never leaves a process behind.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+/// Path of a workspace binary, built beforehand by `cargo xtask test` (or `cargo build`).
+///
+/// `KIPOCHI_BIN_DIR` overrides the folder; otherwise the folder holding the test executable's
+/// `deps/` parent (that is `target/<profile>/`) is used.
+pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
+    let dir = match std::env::var_os("KIPOCHI_BIN_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => {
+            let exe = std::env::current_exe()?;
+            exe.parent()
+                .and_then(|deps| deps.parent())
+                .context("test executable has no target folder")?
+                .to_path_buf()
+        }
+    };
+    let path = dir.join(name);
+    if !path.exists() {
+        bail!(
+            "{} not found: run `cargo build -p kipochi-hub` first",
+            path.display()
+        );
+    }
+    Ok(path)
+}
+
+/// A running child process, killed when dropped.
+pub struct Proc {
+    child: Child,
+    /// The `http://127.0.0.1:PORT` base the process announced.
+    pub base_url: String,
+}
+
+impl Proc {
+    /// Starts `bin args…` and waits (bounded) for its `listening on <url>` line on stdout.
+    pub fn start(bin: &str, args: &[&str]) -> anyhow::Result<Self> {
+        let mut child = Command::new(binary(bin)?)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("cannot start {bin}"))?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(url) = rx.recv_timeout(Duration::from_millis(100)) {
+                return Ok(Self {
+                    child,
+                    base_url: url,
+                });
+            }
+            if let Some(status) = child.try_wait()? {
+                bail!("{bin} exited early with {status}");
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                bail!("{bin} did not announce its address within 20 s");
+            }
+        }
+    }
+
+    /// Process id, for tests that signal it.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

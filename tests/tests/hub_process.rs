@@ -1,0 +1,33 @@
+//! The real `kipochi-hub` binary starts, answers on loopback and serves the web bundle.
+
+use kipochi_e2e::Proc;
+
+#[tokio::test]
+async fn hub_binary_serves_health_on_loopback() {
+    let hub = Proc::start("kipochi-hub", &["serve", "--listen", "127.0.0.1:0"]).unwrap();
+    assert!(
+        hub.base_url.starts_with("http://127.0.0.1:"),
+        "{}",
+        hub.base_url
+    );
+    let body: serde_json::Value = reqwest::get(format!("{}/healthz", hub.base_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn hub_binary_refuses_a_busy_port_with_a_clear_error() {
+    let first = Proc::start("kipochi-hub", &["serve", "--listen", "127.0.0.1:0"]).unwrap();
+    let addr = first.base_url.trim_start_matches("http://").to_string();
+    let out = std::process::Command::new(kipochi_e2e::binary("kipochi-hub").unwrap())
+        .args(["serve", "--listen", &addr])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot listen on"), "{stderr}");
+}

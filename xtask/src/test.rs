@@ -1,0 +1,94 @@
+//! `cargo xtask test`: THE test command (README). Provisions, then checks and tests everything.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::{provision, sh, web};
+
+/// Runs every check and test suite; the first failure stops the run with a non-zero exit.
+pub fn run(root: &Path, provision_tools: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let tools = if provision_tools {
+        provision::all(root)?
+    } else {
+        provision::Tools::locate(root)?
+    };
+    let native = ["--workspace", "--exclude", "kipochi-web"];
+
+    sh::step("fmt: cargo fmt --check", || {
+        sh::run("cargo", &["fmt", "--all", "--", "--check"])
+    })?;
+    sh::step("clippy: native workspace, all targets", || {
+        let mut args = vec!["clippy"];
+        args.extend(native);
+        args.extend(["--all-targets", "--", "-D", "warnings"]);
+        sh::run("cargo", &args)
+    })?;
+    sh::step("clippy: web crate and core (wasm32, web feature)", || {
+        let wasm = ["--target", "wasm32-unknown-unknown"];
+        let mut web = vec!["clippy", "-p", "kipochi-web"];
+        web.extend(wasm);
+        web.extend(["--", "-D", "warnings"]);
+        sh::run("cargo", &web)?;
+        let mut core = vec!["clippy", "-p", "kipochi-core", "--no-default-features"];
+        core.extend(["--features", "web"]);
+        core.extend(wasm);
+        core.extend(["--", "-D", "warnings"]);
+        sh::run("cargo", &core)
+    })?;
+    sh::step("build: kipochi-core for wasm32 (web feature)", || {
+        sh::run(
+            "cargo",
+            &[
+                "build",
+                "-p",
+                "kipochi-core",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--no-default-features",
+                "--features",
+                "web",
+            ],
+        )
+    })?;
+    sh::step("build: native binaries (for end-to-end tests)", || {
+        let mut args = vec!["build", "--bins"];
+        args.extend(native);
+        sh::run("cargo", &args)
+    })?;
+    sh::step(
+        "test: unit, integration and end-to-end (cargo nextest)",
+        || {
+            let mut args = vec!["nextest", "run", "--no-fail-fast"];
+            args.extend(native);
+            if sh::succeeds("cargo", &["nextest", "--version"]) {
+                sh::run("cargo", &args)
+            } else {
+                let mut args = vec!["test", "--no-fail-fast"];
+                args.extend(native);
+                sh::run("cargo", &args)
+            }
+        },
+    )?;
+    sh::step("test: doctests", || {
+        let mut args = vec!["test", "--doc"];
+        args.extend(native);
+        sh::run("cargo", &args)
+    })?;
+    let dist = web::build(root, &tools)?;
+    sh::step("test: browser (headless Chromium, playwright-core)", || {
+        let hub = root.join("target/debug/kipochi-hub");
+        let env = [
+            ("KIPOCHI_HUB_BIN", hub.to_str().unwrap_or_default()),
+            ("KIPOCHI_WEB_DIR", dist.to_str().unwrap_or_default()),
+            ("KIPOCHI_TOOLS", "tools"),
+            ("CHROMIUM", tools.chromium.to_str().unwrap_or_default()),
+        ];
+        sh::run_in(Some(root), "node", &["tests/browser/smoke.mjs"], &env)
+    })?;
+    println!(
+        "cargo xtask test: all suites passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
