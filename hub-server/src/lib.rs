@@ -5,6 +5,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod error;
 pub mod http;
 
+pub use error::{Error, Result};
 pub use http::{AppState, app};
