@@ -6,8 +6,10 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+pub mod db;
 pub mod error;
 pub mod http;
+pub mod payments;
 
 pub use error::{Error, Result};
 pub use http::{AppState, app};

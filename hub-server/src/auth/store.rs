@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::db::bad_column;
 use crate::error::{Error, Result};
 
 /// What a user may do.
@@ -100,30 +101,9 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_by_user ON sessions (user_id);
 "];
 
-/// Applies the users migrations that `auth_version` in `kipochi_meta` says are missing.
+/// Applies the users migrations that have not run yet.
 pub(super) fn migrate(conn: &Connection) -> Result<()> {
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS kipochi_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);",
-    )?;
-    let done: usize = conn
-        .query_row(
-            "SELECT value FROM kipochi_meta WHERE key = 'auth_version'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(0);
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.execute(
-            "INSERT INTO kipochi_meta (key, value) VALUES ('auth_version', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [i + 1],
-        )?;
-        tx.commit()?;
-    }
-    Ok(())
+    Ok(crate::db::migrate(conn, "auth", MIGRATIONS)?)
 }
 
 pub(super) fn insert_user(
@@ -158,10 +138,6 @@ pub(super) fn insert_user(
 const SELECT_USER: &str = "SELECT id, phone, display_name, role, kyc_tier, account_id, pin_hash,
     activation_hash, activation_expires_at, failed_attempts, locked_until, created_at FROM users";
 
-fn conversion(col: usize, e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
-}
-
 fn record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     let id: String = row.get(0)?;
     let role: String = row.get(3)?;
@@ -173,10 +149,10 @@ fn record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     };
     Ok(UserRecord {
         user: User {
-            id: Uuid::parse_str(&id).map_err(|e| conversion(0, e))?,
+            id: Uuid::parse_str(&id).map_err(|_| bad_column(0, "user id"))?,
             phone: row.get(1)?,
             display_name: row.get(2)?,
-            role: Role::parse(&role).map_err(|e| conversion(3, e))?,
+            role: Role::parse(&role).map_err(|_| bad_column(3, "role"))?,
             kyc_tier: row.get(4)?,
             account_id: row.get(5)?,
             status,
