@@ -1,22 +1,73 @@
-//! The wallet-facing HTTP surface: health probes and the web bundle.
+//! The wallet-facing HTTP surface: `/api/v1`, health probes and the web bundle.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::{Json, Router, routing::get};
 use serde_json::json;
 use tower_http::services::{ServeDir, ServeFile};
 
-/// What the HTTP layer needs to answer requests.
-#[derive(Clone, Debug, Default)]
+use crate::auth::{Auth, AuthConfig, PinHasher};
+use crate::clock::{Clock, SystemClock};
+use crate::payments::PaymentStore;
+
+/// Everything a request handler may use. Cheap to clone.
+#[derive(Clone)]
 pub struct AppState {
     /// Folder holding the built web bundle (`cargo xtask web`), served at `/` when present.
     pub web_dir: Option<PathBuf>,
+    pub auth: Arc<Auth>,
+    pub payments: Arc<PaymentStore>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    /// Opens (creating if needed) the hub's database in `data_dir`.
+    pub fn open(data_dir: &Path, web_dir: Option<PathBuf>) -> crate::Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| crate::Error::Internal(format!("cannot create data folder: {e}")))?;
+        let db = data_dir.join("hub.db");
+        Ok(Self {
+            web_dir,
+            auth: Arc::new(Auth::new(
+                crate::db::open(&db)?,
+                PinHasher::default(),
+                AuthConfig::default(),
+            )?),
+            payments: Arc::new(PaymentStore::new(crate::db::open(&db)?)?),
+            clock: Arc::new(SystemClock),
+        })
+    }
+
+    /// A state on private in-memory databases with fast PIN hashing and the given clock (tests).
+    pub fn in_memory(clock: Arc<dyn Clock>) -> crate::Result<Self> {
+        let mem = rusqlite::Connection::open_in_memory;
+        Ok(Self {
+            web_dir: None,
+            auth: Arc::new(Auth::new(
+                mem()?,
+                PinHasher::fast_for_tests(),
+                AuthConfig::default(),
+            )?),
+            payments: Arc::new(PaymentStore::new(mem()?)?),
+            clock,
+        })
+    }
+
+    /// Current time in Unix milliseconds.
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
 }
 
 /// Builds the router for `state`. No socket is involved, so tests call it with `tower::ServiceExt`.
 pub fn app(state: AppState) -> Router {
-    let router = Router::new().route("/healthz", get(healthz));
-    match state.web_dir {
+    let web_dir = state.web_dir.clone();
+    let router = Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", crate::api::routes())
+        .with_state(state);
+    match web_dir {
         Some(dir) => {
             let index = dir.join("index.html");
             router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
@@ -32,14 +83,19 @@ async fn healthz() -> Json<serde_json::Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualClock;
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
     use http_body_util::BodyExt;
     use tower::ServiceExt;
 
+    fn state() -> AppState {
+        AppState::in_memory(Arc::new(ManualClock::new(1_000))).unwrap()
+    }
+
     #[tokio::test]
     async fn healthz_answers_ok_with_version() {
-        let response = app(AppState::default())
+        let response = app(state())
             .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
             .await
             .unwrap();
@@ -52,7 +108,7 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_path_without_web_bundle_is_404() {
-        let response = app(AppState::default())
+        let response = app(state())
             .oneshot(Request::get("/nope").body(Body::empty()).unwrap())
             .await
             .unwrap();
@@ -61,11 +117,12 @@ mod tests {
 
     #[tokio::test]
     async fn web_bundle_is_served_with_spa_fallback() {
-        let dir = std::env::temp_dir().join(format!("kipochi-web-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("kipochi-web-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("index.html"), "<html>kipochi</html>").unwrap();
         let state = AppState {
             web_dir: Some(dir.clone()),
+            ..state()
         };
         for path in ["/", "/pay/confirm"] {
             let response = app(state.clone())

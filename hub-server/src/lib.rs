@@ -5,7 +5,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod api;
 pub mod auth;
+pub mod clock;
 pub mod db;
 pub mod error;
 pub mod http;

@@ -25,6 +25,9 @@ enum Command {
         /// Folder with the built web bundle (`cargo xtask web` writes `dist/web`).
         #[arg(long, env = "KIPOCHI_WEB_DIR")]
         web_dir: Option<PathBuf>,
+        /// Folder for the hub's databases (created if missing).
+        #[arg(long, env = "KIPOCHI_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
     },
 }
 
@@ -36,7 +39,13 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     match Cli::parse().command {
-        Command::Serve { listen, web_dir } => {
+        Command::Serve {
+            listen,
+            web_dir,
+            data_dir,
+        } => {
+            let state = AppState::open(&data_dir, web_dir)
+                .with_context(|| format!("cannot open the hub data in {}", data_dir.display()))?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
@@ -44,7 +53,7 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(%local, "kipochi-hub listening");
             // Machine-readable line for supervisors and tests that bind port 0.
             println!("listening on http://{local}");
-            axum::serve(listener, app(AppState { web_dir }))
+            axum::serve(listener, app(state))
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })

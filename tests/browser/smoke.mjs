@@ -12,9 +12,12 @@ const { chromium } = require('playwright-core');
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
+const dataDir = mkdtempSync(join(tmpdir(), 'kipochi-hubdata-'));
+
 function startHub() {
   const hub = spawn(process.env.KIPOCHI_HUB_BIN,
-    ['serve', '--listen', '127.0.0.1:0', '--web-dir', process.env.KIPOCHI_WEB_DIR],
+    ['serve', '--listen', '127.0.0.1:0', '--web-dir', process.env.KIPOCHI_WEB_DIR,
+      '--data-dir', dataDir],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('hub did not start in 20 s')), 20000);
@@ -57,6 +60,7 @@ try {
   await context.close();
   rmSync(profile, { recursive: true, force: true });
   hub.kill();
+  rmSync(dataDir, { recursive: true, force: true });
 }
 console.log(`browser: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -1,10 +1,21 @@
 //! The real `kipochi-hub` binary starts, answers on loopback and serves the web bundle.
 
-use kipochi_e2e::Proc;
+use kipochi_e2e::{Proc, temp_dir};
 
 #[tokio::test]
 async fn hub_binary_serves_health_on_loopback() {
-    let hub = Proc::start("kipochi-hub", &["serve", "--listen", "127.0.0.1:0"]).unwrap();
+    let data = temp_dir("hub");
+    let hub = Proc::start(
+        "kipochi-hub",
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            data.path(),
+        ],
+    )
+    .unwrap();
     assert!(
         hub.base_url.starts_with("http://127.0.0.1:"),
         "{}",
@@ -21,10 +32,21 @@ async fn hub_binary_serves_health_on_loopback() {
 
 #[tokio::test]
 async fn hub_binary_refuses_a_busy_port_with_a_clear_error() {
-    let first = Proc::start("kipochi-hub", &["serve", "--listen", "127.0.0.1:0"]).unwrap();
+    let data = temp_dir("hub");
+    let first = Proc::start(
+        "kipochi-hub",
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            data.path(),
+        ],
+    )
+    .unwrap();
     let addr = first.base_url.trim_start_matches("http://").to_string();
     let out = std::process::Command::new(kipochi_e2e::binary("kipochi-hub").unwrap())
-        .args(["serve", "--listen", &addr])
+        .args(["serve", "--listen", &addr, "--data-dir", data.path()])
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -8,7 +8,7 @@ mod pin;
 mod store;
 
 pub use pin::{PinHasher, validate_new_pin};
-pub use store::{Role, Session, User, UserStatus};
+pub use store::{Role, Session, User, UserStatus, parse_role, role_str};
 
 use std::sync::Mutex;
 

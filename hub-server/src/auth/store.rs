@@ -7,36 +7,27 @@ use uuid::Uuid;
 use crate::db::bad_column;
 use crate::error::{Error, Result};
 
-/// What a user may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Customer,
-    Merchant,
-    Agent,
-    Admin,
+pub use kipochi_core::api::Role;
+
+/// The lowercase name of a role, as stored and as sent over the API.
+pub fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Customer => "customer",
+        Role::Merchant => "merchant",
+        Role::Agent => "agent",
+        Role::Admin => "admin",
+    }
 }
 
-impl Role {
-    fn as_str(self) -> &'static str {
-        match self {
-            Role::Customer => "customer",
-            Role::Merchant => "merchant",
-            Role::Agent => "agent",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Parses the lowercase name used in the store and the API.
-    pub fn parse(s: &str) -> Result<Self> {
-        Ok(match s {
-            "customer" => Role::Customer,
-            "merchant" => Role::Merchant,
-            "agent" => Role::Agent,
-            "admin" => Role::Admin,
-            _ => return Err(Error::InvalidRequest(format!("unknown role {s:?}"))),
-        })
-    }
+/// Parses [`role_str`]'s names.
+pub fn parse_role(s: &str) -> Result<Role> {
+    Ok(match s {
+        "customer" => Role::Customer,
+        "merchant" => Role::Merchant,
+        "agent" => Role::Agent,
+        "admin" => Role::Admin,
+        _ => return Err(Error::InvalidRequest(format!("unknown role {s:?}"))),
+    })
 }
 
 /// Whether the user has set a PIN yet.
@@ -121,7 +112,7 @@ pub(super) fn insert_user(
             user.id.to_string(),
             user.phone,
             user.display_name,
-            user.role.as_str(),
+            role_str(user.role),
             user.kyc_tier,
             user.account_id,
             activation_hash,
@@ -152,7 +143,7 @@ fn record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
             id: Uuid::parse_str(&id).map_err(|_| bad_column(0, "user id"))?,
             phone: row.get(1)?,
             display_name: row.get(2)?,
-            role: Role::parse(&role).map_err(|_| bad_column(3, "role"))?,
+            role: parse_role(&role).map_err(|_| bad_column(3, "role"))?,
             kyc_tier: row.get(4)?,
             account_id: row.get(5)?,
             status,

@@ -1,0 +1,36 @@
+//! `/api/v1`: the wallet-facing JSON API. Request and response types are `kipochi_core::api`,
+//! shared with the core's hub client. Every error is `{code, message}` (see `crate::error`).
+
+mod extract;
+mod session;
+
+pub use extract::{ApiJson, CurrentUser};
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::http::AppState;
+
+/// The `/api/v1` routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(session::login))
+        .route("/auth/activate", post(session::activate))
+        .route("/auth/logout", post(session::logout))
+        .route("/me", get(session::me))
+        .fallback(|| async { crate::Error::NotFound("endpoint") })
+}
+
+/// Runs blocking work (SQLite, Argon2) off the async workers.
+pub(crate) async fn blocking<T, F>(f: F) -> crate::Result<T>
+where
+    F: FnOnce() -> crate::Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| crate::Error::Internal("blocking task failed".into()))?
+}
+
+#[cfg(test)]
+mod tests;
