@@ -22,17 +22,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens (creating if needed) the hub's database in `data_dir`.
-    pub fn open(data_dir: &Path, web_dir: Option<PathBuf>) -> crate::Result<Self> {
+    /// Opens (creating if needed) the hub's database in `data_dir`, with `config`'s settings.
+    pub fn open(config: &crate::config::Config, data_dir: &Path) -> crate::Result<Self> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| crate::Error::Internal(format!("cannot create data folder: {e}")))?;
         let db = data_dir.join("hub.db");
         Ok(Self {
-            web_dir,
+            web_dir: config.api.web_dir.clone(),
             auth: Arc::new(Auth::new(
                 crate::db::open(&db)?,
                 PinHasher::default(),
-                AuthConfig::default(),
+                config.auth_config(),
             )?),
             payments: Arc::new(PaymentStore::new(crate::db::open(&db)?)?),
             clock: Arc::new(SystemClock),

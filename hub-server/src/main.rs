@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use kipochi_hub::config::{Config, LogFormat};
 use kipochi_hub::{AppState, app};
 
 /// Kipochi payment hub: bridges a provider's accounts to a Mojaloop switch.
@@ -17,48 +18,89 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the hub's HTTP surface (health probes and the web wallet bundle).
+    /// Run one DFSP's hub: the wallet API (/api/v1), health probes and the web bundle.
+    ///
+    /// Settings come from the TOML file given with --config, then KIPOCHI_* environment
+    /// variables (KIPOCHI_API__LISTEN overrides [api] listen), then the flags below.
+    /// See docs/config.md for every key.
     Serve {
-        /// Address to listen on for the wallet-facing API.
-        #[arg(long, env = "KIPOCHI_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        /// Folder with the built web bundle (`cargo xtask web` writes `dist/web`).
-        #[arg(long, env = "KIPOCHI_WEB_DIR")]
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address for the wallet-facing API (overrides [api] listen).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Folder with the built web bundle (overrides [api] web_dir).
+        #[arg(long)]
         web_dir: Option<PathBuf>,
-        /// Folder for the hub's databases (created if missing).
-        #[arg(long, env = "KIPOCHI_DATA_DIR", default_value = "data")]
-        data_dir: PathBuf,
+        /// Folder for the hub's databases (overrides [hub] data_dir).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
+    /// Check a configuration file and print the effective settings (secrets redacted).
+    CheckConfig {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log.filter)
+        .unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match config.log.format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     match Cli::parse().command {
         Command::Serve {
+            config,
             listen,
             web_dir,
             data_dir,
         } => {
-            let state = AppState::open(&data_dir, web_dir)
-                .with_context(|| format!("cannot open the hub data in {}", data_dir.display()))?;
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
-                .with_context(|| format!("cannot listen on {listen}"))?;
-            let local = listener.local_addr()?;
-            tracing::info!(%local, "kipochi-hub listening");
-            // Machine-readable line for supervisors and tests that bind port 0.
-            println!("listening on http://{local}");
-            axum::serve(listener, app(state))
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            let mut config = Config::load(config.as_deref())?;
+            if let Some(listen) = listen {
+                config.api.listen = listen;
+            }
+            if let Some(web_dir) = web_dir {
+                config.api.web_dir = Some(web_dir);
+            }
+            if let Some(data_dir) = data_dir {
+                config.hub.data_dir = data_dir;
+            }
+            init_logging(&config);
+            serve(config).await
+        }
+        Command::CheckConfig { config } => {
+            let config = Config::load(config.as_deref())?;
+            println!("{}", toml::to_string_pretty(&config)?);
+            Ok(())
         }
     }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let data_dir = &config.hub.data_dir;
+    let state = AppState::open(&config, data_dir)
+        .with_context(|| format!("cannot open the hub data in {}", data_dir.display()))?;
+    let listen = config.api.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(%local, fsp_id = %config.hub.fsp_id, "kipochi-hub listening");
+    // Machine-readable line for supervisors and tests that bind port 0.
+    println!("listening on http://{local}");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
     Ok(())
 }

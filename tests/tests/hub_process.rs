@@ -53,3 +53,25 @@ async fn hub_binary_refuses_a_busy_port_with_a_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot listen on"), "{stderr}");
 }
+
+#[test]
+fn check_config_names_the_bad_key() {
+    let dir = temp_dir("cfg");
+    let file = std::path::Path::new(dir.path()).join("hub.toml");
+    std::fs::write(&file, "[hub]\ncurrency = \"shillings\"\n").unwrap();
+    let out = std::process::Command::new(kipochi_e2e::binary("kipochi-hub").unwrap())
+        .args(["check-config", "--config", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("hub.currency"), "{stderr}");
+
+    std::fs::write(&file, "[hub]\nfsp_id = \"bluebank\"\n").unwrap();
+    let out = std::process::Command::new(kipochi_e2e::binary("kipochi-hub").unwrap())
+        .args(["check-config", "--config", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("fsp_id = \"bluebank\""));
+}
