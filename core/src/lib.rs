@@ -6,6 +6,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod approval;
 mod error;
+pub mod ids;
+pub mod keys;
 
 pub use error::{Error, Result};
