@@ -6,6 +6,7 @@
 
 use crate::approval::ApprovalError;
 use crate::keys::KeyError;
+use crate::store::StoreError;
 
 /// Every failure `kipochi-core` reports.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,9 @@ pub enum Error {
     /// Building, signing or verifying an approval failed.
     #[error(transparent)]
     Approval(#[from] ApprovalError),
+    /// The offline store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// Result alias for the core.

@@ -10,5 +10,6 @@ pub mod approval;
 mod error;
 pub mod ids;
 pub mod keys;
+pub mod store;
 
 pub use error::{Error, Result};
