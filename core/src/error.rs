@@ -6,6 +6,7 @@
 
 use crate::approval::ApprovalError;
 use crate::keys::KeyError;
+use crate::outbox::OutboxError;
 use crate::store::StoreError;
 
 /// Every failure `kipochi-core` reports.
@@ -24,6 +25,9 @@ pub enum Error {
     /// The offline store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The outbox refused an operation.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
 }
 
 /// Result alias for the core.

@@ -10,6 +10,8 @@ pub mod approval;
 mod error;
 pub mod ids;
 pub mod keys;
+pub mod outbox;
+pub mod state;
 pub mod store;
 
 pub use error::{Error, Result};
