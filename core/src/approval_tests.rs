@@ -177,14 +177,23 @@ fn canonical_bytes_golden() {
     assert!(msg.starts_with(b"kipochi-approval-v1\n{\"amount\""));
 }
 
+/// Cross-implementation vector: recomputed independently with Python `cryptography`, `hashlib`
+/// and `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)`. The hub's tests
+/// can reuse it.
 #[test]
 fn signature_golden_for_fixed_key() {
-    // Ed25519 is deterministic: a fixed key and terms give a fixed signature, which the hub's
-    // tests can reuse as a cross-implementation vector.
     let k = key();
+    assert_eq!(
+        k.public_key().to_base64url(),
+        "0EqyMnQrtKs6E2i9RhXk5tAiSrcaAWuvhSCjMsl3hzc"
+    );
+    assert_eq!(k.device_id(), "1WcM9ULdtPMe_cllPncK0w");
     let t = terms_for(&k);
     let sig = sign(&t, &k).unwrap().signature;
-    assert_eq!(sig, sign(&t, &k).unwrap().signature);
+    assert_eq!(
+        sig,
+        "oXggt3BYEuAMrKJmuYEGKY4X_PxHU5Y39dUpQ5rayfmOsvdAOaxnVa-pe1snOPJjuCc7JTuqT9PMFIK-24p0AA"
+    );
     assert_eq!(verify(&t, &k.public_key(), &sig), Ok(()));
 }
 
