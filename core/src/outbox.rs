@@ -199,6 +199,15 @@ impl Outbox {
         Ok(item)
     }
 
+    /// Forgets `Done` items last changed before `before_ms`; returns how many.
+    pub fn remove_done(&self, before_ms: i64) -> Result<usize> {
+        let removed = self.store.outbox_remove_done(before_ms)?;
+        if removed > 0 {
+            self.publish()?;
+        }
+        Ok(removed)
+    }
+
     /// All items in capture order, with their status.
     pub fn items(&self) -> Result<Vec<OutboxItem>> {
         Ok(self.store.outbox_list()?)

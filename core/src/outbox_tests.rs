@@ -382,4 +382,6 @@ async fn outbox_status_is_mirrored_into_the_model() {
         .collect();
     assert_eq!(statuses, ["queued", "sending", "done"]);
     assert_eq!(model.snapshot().outbox[0].id, item.id);
+    assert_eq!(outbox.remove_done(i64::MAX).unwrap(), 1);
+    assert!(model.snapshot().outbox.is_empty());
 }

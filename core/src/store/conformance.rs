@@ -250,6 +250,37 @@ pub(super) fn only_failed_items_can_be_resubmitted<S: WalletStore>(s: &S) {
     ));
 }
 
+pub(super) fn only_old_done_items_are_removed<S: WalletStore>(s: &S) {
+    for id in ["a", "b", "c", "d"] {
+        s.outbox_insert(&new_item(id, OutboxKind::Onboarding), 0)
+            .unwrap();
+    }
+    let done = Finish::Done {
+        result: "{}".into(),
+    };
+    let failed = Finish::Failed {
+        code: "x".into(),
+        message: "y".into(),
+    };
+    for (id, outcome, at) in [("a", &done, 10), ("b", &failed, 11), ("c", &done, 50)] {
+        assert_eq!(claimed(s.outbox_claim_next("r", at, 5).unwrap()).id, id);
+        assert!(s.outbox_finish(id, "r", outcome, at).unwrap());
+    }
+    assert_eq!(s.outbox_remove_done(20).unwrap(), 1);
+    let left: Vec<_> = s.outbox_list().unwrap().into_iter().map(|i| i.id).collect();
+    assert_eq!(left, ["b", "c", "d"]);
+    assert_eq!(s.outbox_remove_done(i64::MAX).unwrap(), 1);
+    // A new item still sorts after everything ever inserted.
+    let e = s
+        .outbox_insert(&new_item("e", OutboxKind::Payment), 60)
+        .unwrap();
+    assert!(s.outbox_list().unwrap().iter().all(|i| i.seq <= e.seq));
+    assert!(matches!(
+        s.outbox_insert(&new_item("b", OutboxKind::Payment), 60),
+        Err(StoreError::DuplicateId)
+    ));
+}
+
 macro_rules! conformance_suite {
     ($name:ident, $make:expr) => {
         mod $name {
@@ -286,6 +317,10 @@ macro_rules! conformance_suite {
             #[test]
             fn retry_requeues_and_failed_is_skipped() {
                 super::retry_requeues_and_failed_is_skipped(&$make());
+            }
+            #[test]
+            fn only_old_done_items_are_removed() {
+                super::only_old_done_items_are_removed(&$make());
             }
             #[test]
             fn only_failed_items_can_be_resubmitted() {

@@ -175,6 +175,14 @@ impl WalletStore for MemoryStore {
         Ok(apply_finish(item, owner, outcome, now_ms))
     }
 
+    fn outbox_remove_done(&self, before_ms: i64) -> Result<usize, StoreError> {
+        let mut g = self.lock()?;
+        let before = g.outbox.len();
+        g.outbox
+            .retain(|i| !(i.status == OutboxStatus::Done && i.updated_at_ms < before_ms));
+        Ok(before - g.outbox.len())
+    }
+
     fn outbox_resubmit(
         &self,
         id: &str,

@@ -111,6 +111,9 @@ pub trait WalletStore: Send + Sync {
         outcome: &Finish,
         now_ms: i64,
     ) -> Result<bool, StoreError>;
+    /// Deletes `Done` items last changed before `before_ms` (their answers were shown and applied);
+    /// `Failed` items stay until the user acts. Returns how many were deleted.
+    fn outbox_remove_done(&self, before_ms: i64) -> Result<usize, StoreError>;
     /// Puts a `Failed` item back to `Queued` with a corrected payload, keeping its id and place.
     fn outbox_resubmit(
         &self,

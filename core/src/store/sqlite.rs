@@ -405,6 +405,15 @@ impl WalletStore for SqliteStore {
         })
     }
 
+    fn outbox_remove_done(&self, before_ms: i64) -> Result<usize, StoreError> {
+        self.lock()?
+            .execute(
+                "DELETE FROM outbox WHERE state = 'done' AND updated_at_ms < ?1",
+                [before_ms],
+            )
+            .map_err(backend)
+    }
+
     fn outbox_resubmit(
         &self,
         id: &str,
