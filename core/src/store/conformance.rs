@@ -332,6 +332,58 @@ macro_rules! conformance_suite {
 
 conformance_suite!(memory, MemoryStore::new);
 
+/// A store filled through every part of the trait, for export/import checks.
+fn populated_memory_store() -> MemoryStore {
+    let s = MemoryStore::new();
+    session_and_profile_round_trip(&s);
+    cached_values_come_back_with_their_age(&s);
+    s.set_setting("lang", "sw").unwrap();
+    s.outbox_insert(&new_item("a", OutboxKind::Onboarding), 1)
+        .unwrap();
+    s.outbox_insert(&new_item("b", OutboxKind::Payment), 2)
+        .unwrap();
+    claimed(s.outbox_claim_next("r", 3, 100).unwrap());
+    s
+}
+
+#[test]
+fn memory_store_export_import_round_trip() {
+    let s = populated_memory_store();
+    let back = MemoryStore::import_json(&s.export_json().unwrap()).unwrap();
+    assert_eq!(back.session().unwrap(), s.session().unwrap());
+    assert_eq!(back.profile().unwrap(), s.profile().unwrap());
+    assert_eq!(back.balances().unwrap(), s.balances().unwrap());
+    assert_eq!(back.history().unwrap(), s.history().unwrap());
+    assert_eq!(back.setting("lang").unwrap().as_deref(), Some("sw"));
+    assert_eq!(back.outbox_list().unwrap(), s.outbox_list().unwrap());
+    // The imported store keeps its sequence: new items still go last.
+    let c = back
+        .outbox_insert(&new_item("c", OutboxKind::Payment), 4)
+        .unwrap();
+    assert!(back.outbox_list().unwrap().iter().all(|i| i.seq <= c.seq));
+}
+
+#[test]
+fn memory_store_import_refuses_bad_input() {
+    assert!(matches!(
+        MemoryStore::import_json("{"),
+        Err(StoreError::Corrupt(_))
+    ));
+    let good = populated_memory_store().export_json().unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+    v["version"] = serde_json::json!(99);
+    assert!(MemoryStore::import_json(&v.to_string()).is_err());
+    let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+    v["outbox"][1]["id"] = serde_json::json!("a");
+    assert!(matches!(
+        MemoryStore::import_json(&v.to_string()),
+        Err(StoreError::Corrupt("import outbox order"))
+    ));
+    let mut v: serde_json::Value = serde_json::from_str(&good).unwrap();
+    v["next_seq"] = serde_json::json!(0);
+    assert!(MemoryStore::import_json(&v.to_string()).is_err());
+}
+
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite_support {
     use std::path::PathBuf;

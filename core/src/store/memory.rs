@@ -1,13 +1,21 @@
-//! In-memory [`WalletStore`]: tests, and the browser (the web layer saves and restores it).
+//! In-memory [`WalletStore`]: tests, and the browser.
+//!
+//! In the browser the web layer persists it: after each change it saves [`MemoryStore::export_json`]
+//! to browser storage and on start restores it with [`MemoryStore::import_json`]. Browser storage is
+//! not encrypted; it holds no PIN and no token (those never reach the store).
 
 use super::{
     Balance, Cached, Claim, Finish, HistoryEntry, NewOutboxItem, OutboxItem, OutboxStatus, Profile,
     SessionMeta, StoreError, WalletStore, apply_claim, apply_finish, apply_resubmit, may_claim,
 };
-use std::collections::BTreeMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
-#[derive(Default)]
+/// Version of the [`MemoryStore::export_json`] format.
+const EXPORT_VERSION: u32 = 1;
+
+#[derive(Default, Serialize, Deserialize)]
 struct Inner {
     session: Option<SessionMeta>,
     profile: Option<Profile>,
@@ -17,6 +25,20 @@ struct Inner {
     /// Outbox items in capture order.
     outbox: Vec<OutboxItem>,
     next_seq: i64,
+}
+
+#[derive(Serialize)]
+struct Export<'a> {
+    version: u32,
+    #[serde(flatten)]
+    inner: &'a Inner,
+}
+
+#[derive(Deserialize)]
+struct Import {
+    version: u32,
+    #[serde(flatten)]
+    inner: Inner,
 }
 
 /// A [`WalletStore`] held in memory; all data is lost when dropped.
@@ -29,6 +51,40 @@ impl MemoryStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The whole store as JSON (for browser storage). Contains personal data: store it only in
+    /// the app's own origin storage.
+    pub fn export_json(&self) -> Result<String, StoreError> {
+        let g = self.lock()?;
+        serde_json::to_string(&Export {
+            version: EXPORT_VERSION,
+            inner: &g,
+        })
+        .map_err(|_| StoreError::Corrupt("export"))
+    }
+
+    /// Restores a store from [`Self::export_json`] output, checking its invariants.
+    pub fn import_json(json: &str) -> Result<Self, StoreError> {
+        let Import { version, inner } =
+            serde_json::from_str(json).map_err(|_| StoreError::Corrupt("import is not valid"))?;
+        if version != EXPORT_VERSION {
+            return Err(StoreError::Corrupt("import version"));
+        }
+        let mut ids = HashSet::new();
+        let mut last_seq = 0;
+        for item in &inner.outbox {
+            if item.seq <= last_seq || !ids.insert(item.id.as_str()) {
+                return Err(StoreError::Corrupt("import outbox order"));
+            }
+            last_seq = item.seq;
+        }
+        if inner.next_seq < last_seq {
+            return Err(StoreError::Corrupt("import sequence"));
+        }
+        Ok(Self {
+            inner: Mutex::new(inner),
+        })
     }
 
     fn lock(&self) -> Result<MutexGuard<'_, Inner>, StoreError> {

@@ -177,7 +177,7 @@ pub struct NewOutboxItem {
 }
 
 /// A persisted outbox item.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboxItem {
     /// Id made on the device; the Idempotency-Key.
     pub id: String,
