@@ -167,12 +167,11 @@ impl DeviceKey {
         let Some(bytes) = storage.get(DEVICE_KEY_SLOT)? else {
             return Ok(None);
         };
-        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
-            bytes
-                .as_slice()
-                .try_into()
-                .map_err(|_| KeyError::CorruptKey)?,
-        );
+        if bytes.len() != 32 {
+            return Err(KeyError::CorruptKey);
+        }
+        let mut seed = Zeroizing::new([0u8; 32]);
+        seed.copy_from_slice(&bytes);
         Ok(Some(Self {
             signing: SigningKey::from_bytes(&seed),
         }))
