@@ -7,6 +7,12 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod approval;
 mod error;
+pub mod ids;
+pub mod keys;
+pub mod outbox;
+pub mod state;
+pub mod store;
 
 pub use error::{Error, Result};
