@@ -7,5 +7,6 @@
 
 pub mod accounts;
 pub mod http;
+pub mod ledger;
 
 pub use http::{AppState, app};
