@@ -12,6 +12,12 @@
 //!   [`credit`](AccountSystem::credit) (debit settlement, credit the customer and fee income);
 //! - same-DFSP payment: [`internal_transfer`](AccountSystem::internal_transfer), one journal entry.
 //!
+//! Fineract mapping: `quote` = `POST /interoperation/quotes`, `reserve` = `transfers?action=PREPARE`,
+//! `commit` = `action=CREATE` (PAYER), `release` = `action=RELEASE`, `credit` = `action=CREATE`
+//! (PAYEE), `lookup_party` = `GET /interoperation/parties/..` + account + client, `open_account` =
+//! client + savings account (approve, activate) + party registration, with [`AccountId`] as the
+//! savings account's `externalId` and [`TransferId`] as the `transferCode`.
+//!
 //! Every mutating call is idempotent by its id (transfer id or account id): a retry with the same
 //! terms returns the original result; the same id with different terms is [`AccountError::Conflict`].
 //! Amounts are integer minor units ([`Money`]); there are no floats anywhere.
@@ -582,7 +588,9 @@ pub trait AccountSystem: Send + Sync {
         req: InternalTransferRequest,
     ) -> AccountResult<TransferRecord>;
 
-    /// A transfer's current record (used to recover after a restart).
+    /// A transfer's current record (admin views, recovery checks). Recovery never depends on it:
+    /// `commit` and `release` are idempotent. (Fineract's interop GET for a transfer is not
+    /// implemented there, so an adapter answers from its own record of the calls it made.)
     async fn transfer(&self, id: TransferId) -> AccountResult<TransferRecord>;
 
     /// Ledger and available balance of an account.

@@ -9,7 +9,7 @@ use crate::accounts::{
     PageRequest, Party, TransferId,
 };
 
-use super::store::{account_by_alias, load_account, load_transfer, storage};
+use super::store::{account_by_alias, kind_from_code, load_account, storage};
 
 /// Largest history page.
 pub const MAX_PAGE: u32 = 200;
@@ -50,8 +50,9 @@ pub(crate) fn history(
     let account = load_account(conn, id)?;
     let mut stmt = conn
         .prepare_cached(
-            "SELECT l.id, e.transfer_id, l.amount, l.balance_after, e.created_at_ms
+            "SELECT l.id, e.transfer_id, l.amount, l.balance_after, e.created_at_ms, t.kind
              FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id
+                                  JOIN transfers t ON t.id = e.transfer_id
              WHERE l.account_id = ?1 AND l.id < ?2
              ORDER BY l.id DESC LIMIT ?3",
         )
@@ -66,19 +67,18 @@ pub(crate) fn history(
                     r.get::<_, i64>(2)?,
                     r.get::<_, i64>(3)?,
                     r.get::<_, i64>(4)?,
+                    r.get::<_, String>(5)?,
                 ))
             },
         )
         .map_err(storage)?;
     let mut entries = Vec::new();
     for row in rows {
-        let (seq, transfer, amount, balance_after, at_ms) = row.map_err(storage)?;
+        let (seq, transfer, amount, balance_after, at_ms, kind) = row.map_err(storage)?;
         let transfer_id = Uuid::parse_str(&transfer)
             .map(TransferId)
             .map_err(|_| AccountError::Unavailable("ledger storage: bad id".into()))?;
-        let kind = load_transfer(conn, transfer_id)?
-            .ok_or(AccountError::TransferNotFound(transfer_id))?
-            .kind;
+        let kind = kind_from_code(&kind)?;
         entries.push(HistoryEntry {
             seq,
             transfer_id,

@@ -169,6 +169,19 @@ fn kind_code(kind: TransferKind) -> &'static str {
     }
 }
 
+/// Parses a stored transfer kind.
+pub(crate) fn kind_from_code(code: &str) -> AccountResult<TransferKind> {
+    [
+        TransferKind::Outgoing,
+        TransferKind::Incoming,
+        TransferKind::Internal,
+        TransferKind::Funding,
+    ]
+    .into_iter()
+    .find(|k| kind_code(*k) == code)
+    .ok_or_else(|| AccountError::Unavailable("ledger storage: bad transfer kind".into()))
+}
+
 fn state_code(state: TransferState) -> &'static str {
     match state {
         TransferState::Held => "held",
@@ -207,15 +220,7 @@ pub(crate) fn load_transfer(
         return Ok(None);
     };
     let bad = || AccountError::Unavailable("ledger storage: bad transfer row".into());
-    let kind = [
-        TransferKind::Outgoing,
-        TransferKind::Incoming,
-        TransferKind::Internal,
-        TransferKind::Funding,
-    ]
-    .into_iter()
-    .find(|k| kind_code(*k) == kind)
-    .ok_or_else(bad)?;
+    let kind = kind_from_code(&kind)?;
     let state = [
         TransferState::Held,
         TransferState::Committed,
