@@ -1,7 +1,8 @@
 //! The embedded double-entry ledger: one SQLite file in WAL mode.
 //!
-//! - One writer connection behind a mutex; every write runs as one `BEGIN IMMEDIATE` transaction on
-//!   a blocking thread (`tokio::task::spawn_blocking`) and is committed before the call returns.
+//! - One writer connection, owned by one thread ([`writer`]) that group-commits: each write runs in
+//!   its own savepoint of a shared `BEGIN IMMEDIATE` transaction and is answered only after that
+//!   transaction is committed (fsync'd with the default `synchronous=FULL`).
 //! - A small pool of read-only connections for balances, history, lookups and quotes.
 //! - Invariants: every journal entry's lines sum to zero (checked in code before insert and by a SQL
 //!   query before commit); account balances change only together with their lines; customer-facing
@@ -16,11 +17,12 @@ mod read;
 mod schema;
 mod store;
 mod system;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
 
 use crate::accounts::{AccountError, AccountId, AccountKind, AccountResult, Currency, Money};
 use crate::accounts::{TransferId, TransferRecord};
@@ -65,6 +67,9 @@ pub enum LedgerError {
     /// The schema could not be migrated.
     #[error(transparent)]
     Migrate(#[from] MigrateError),
+    /// The writer thread could not be started.
+    #[error("cannot start the ledger writer: {0}")]
+    Thread(std::io::Error),
     /// The fee schedule is invalid.
     #[error("invalid fee schedule: {0}")]
     Fees(AccountError),
@@ -72,7 +77,7 @@ pub enum LedgerError {
 
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    writer: writer::Writer,
     readers: Mutex<Vec<Connection>>,
     max_readers: usize,
     fees: FeeSchedule,
@@ -94,8 +99,7 @@ impl std::fmt::Debug for Ledger {
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock cannot leave a half-done write: the transaction rolls back
-    // when dropped, so the connection stays usable.
+    // The pool only holds idle read-only connections; a panic elsewhere cannot corrupt it.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -133,6 +137,7 @@ impl Ledger {
             .map_err(open_err)?;
         configure(&writer, options.synchronous).map_err(open_err)?;
         schema::migrate(&mut writer)?;
+        let writer = writer::Writer::start(writer).map_err(LedgerError::Thread)?;
         let max_readers = if options.readers == 0 {
             4
         } else {
@@ -141,7 +146,7 @@ impl Ledger {
         Ok(Self {
             inner: Arc::new(Inner {
                 path,
-                writer: Mutex::new(writer),
+                writer,
                 readers: Mutex::new(Vec::new()),
                 max_readers,
                 fees: options.fees,
@@ -154,25 +159,14 @@ impl Ledger {
         &self.inner.path
     }
 
-    /// Runs `f` in one immediate write transaction on a blocking thread and commits it.
-    /// On any error the transaction is rolled back and nothing changes.
+    /// Runs `f` in the writer's next group transaction; returns once that is committed.
+    /// On an error of `f` its savepoint is rolled back and nothing of it changes.
     async fn write<T, F>(&self, f: F) -> AccountResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection, i64) -> AccountResult<T> + Send + 'static,
     {
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let mut conn = lock(&inner.writer);
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(store::storage)?;
-            let out = f(&tx, store::now_ms())?;
-            tx.commit().map_err(store::storage)?;
-            Ok(out)
-        })
-        .await
-        .map_err(|_| AccountError::Unavailable("ledger writer task failed".into()))?
+        self.inner.writer.write(f).await
     }
 
     /// Runs `f` on a pooled read-only connection on a blocking thread.
