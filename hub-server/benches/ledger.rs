@@ -3,6 +3,9 @@
 //! Each payment is one durable write transaction (or two for reserve + commit) through the
 //! `AccountSystem` trait, on a real SQLite file in WAL mode, with `synchronous=FULL` (the default:
 //! a committed payment survives power loss) and `NORMAL` (survives a process crash only).
+//! `internal_transfer` and `reserve_commit` are one caller at a time (latency bound: one fsync per
+//! payment with FULL); `internal_transfer_16_concurrent` has 16 payments in flight, which the
+//! ledger's writer group-commits (several payments per fsync).
 //! Run: `cargo bench -p kipochi-hub --bench ledger`.
 
 use std::time::Duration;
