@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod clock;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod ledger;
 pub mod payments;
 
 pub use error::{Error, Result};
