@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod fspiop;
 pub mod http;
 
 pub use http::{AppState, app};
