@@ -9,6 +9,7 @@
 //! [`dedup`] duplicate store, [`handler`] the traits, [`server`] the inbound router,
 //! [`client`] the outbound client, [`config`].
 
+mod callbacks;
 pub mod canonical;
 pub mod client;
 pub mod config;
@@ -20,6 +21,7 @@ pub mod ilp;
 pub mod jws;
 mod payee;
 pub mod primitives;
+mod resources;
 pub mod server;
 pub mod types;
 pub mod version;

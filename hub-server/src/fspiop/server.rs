@@ -16,19 +16,22 @@ use axum::routing::{get, post, put};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::callbacks::{
+    put_participant, put_participant_error, put_party, put_party_error, put_party_sub,
+    put_party_sub_error, put_quote, put_quote_error, put_transfer, put_transfer_error,
+};
 use super::canonical;
-use super::client::{Callback, Pending, SwitchClient};
+use super::client::{Pending, SwitchClient};
 use super::dedup::{Begin, DuplicateStore, StoredCallback};
 use super::error::{ErrorCode, ErrorInformation, ErrorInformationObject};
-use super::handler::{InboundHandler, TransferOutcome};
+use super::handler::InboundHandler;
 use super::headers::{self, Inbound, SyncError};
 use super::jws::{self, SignedHeaders};
 use super::payee;
 use super::primitives::{CorrelationId, FspId};
 use super::types::{
-    self, ParticipantsTypeIdPutResponse, PartiesTypeIdPutResponse, PartyIdInfo, PartyIdType,
-    QuotesIdPutResponse, QuotesPostRequest, TransferState, TransfersIdPatchResponse,
-    TransfersIdPutResponse, TransfersPostRequest,
+    self, PartyIdInfo, PartyIdType, QuotesPostRequest, TransferState, TransfersIdPatchResponse,
+    TransfersPostRequest,
 };
 use super::version::{Resource, Version};
 
@@ -36,11 +39,11 @@ use super::version::{Resource, Version};
 const MAX_BODY: usize = 5 * 1024 * 1024;
 
 #[derive(Clone)]
-struct St {
-    handler: Arc<dyn InboundHandler>,
-    client: SwitchClient,
-    pending: Arc<Pending>,
-    store: Arc<dyn DuplicateStore>,
+pub(super) struct St {
+    pub(super) handler: Arc<dyn InboundHandler>,
+    pub(super) client: SwitchClient,
+    pub(super) pending: Arc<Pending>,
+    pub(super) store: Arc<dyn DuplicateStore>,
 }
 
 /// Builds the inbound router. `client` sends the callbacks (and its [`Pending`] map receives the
@@ -87,7 +90,7 @@ pub fn router(
         .with_state(st)
 }
 
-fn error_response(status: StatusCode, info: ErrorInformation) -> Response {
+pub(super) fn error_response(status: StatusCode, info: ErrorInformation) -> Response {
     (
         status,
         axum::Json(ErrorInformationObject {
@@ -97,7 +100,7 @@ fn error_response(status: StatusCode, info: ErrorInformation) -> Response {
         .into_response()
 }
 
-fn sync(e: SyncError) -> Response {
+pub(super) fn sync(e: SyncError) -> Response {
     error_response(e.0, e.1)
 }
 
@@ -116,7 +119,7 @@ async fn not_implemented() -> Response {
 }
 
 /// Header checks, then the signature when required.
-fn precheck(
+pub(super) fn precheck(
     st: &St,
     headers: &HeaderMap,
     resource: Resource,
@@ -155,7 +158,10 @@ fn precheck(
     Ok(inbound)
 }
 
-fn parse<T: DeserializeOwned + Serialize>(body: &[u8], version: Version) -> Result<T, SyncError> {
+pub(super) fn parse<T: DeserializeOwned + Serialize>(
+    body: &[u8],
+    version: Version,
+) -> Result<T, SyncError> {
     types::parse_body(body, version).map_err(|e| (StatusCode::BAD_REQUEST, e))
 }
 
@@ -458,195 +464,4 @@ async fn patch_transfer(
         }
         Err(r) => error_response(StatusCode::BAD_REQUEST, r.info()),
     }
-}
-
-/// A callback to this DFSP as payer: check, validate the body, hand it to the waiter.
-async fn callback<T: DeserializeOwned + Serialize>(
-    st: St,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Bytes,
-    resource: Resource,
-    key: String,
-    error: bool,
-) -> Response {
-    let inbound = match precheck(&st, &headers, resource, &Method::PUT, &uri, &body) {
-        Ok(i) => i,
-        Err(r) => return sync(r),
-    };
-    let cb = if error {
-        match parse::<ErrorInformationObject>(&body, inbound.version) {
-            Ok(e) => Callback::Error(e.error_information),
-            Err(r) => return sync(r),
-        }
-    } else {
-        if let Err(r) = parse::<T>(&body, inbound.version) {
-            return sync(r);
-        }
-        match serde_json::from_slice(&body) {
-            Ok(body) => Callback::Success {
-                source: inbound.source.clone(),
-                body,
-            },
-            Err(_) => {
-                return error_response(
-                    StatusCode::BAD_REQUEST,
-                    ErrorCode::MalformedSyntax.info("Malformed JSON body"),
-                );
-            }
-        }
-    };
-    if !st.pending.deliver(resource, &key, cb.clone())
-        && resource == Resource::Transfers
-        && let Ok(id) = key.parse::<CorrelationId>()
-    {
-        let outcome = late_outcome(cb);
-        tokio::spawn(async move { st.handler.late_transfer_result(&id, outcome).await });
-    }
-    StatusCode::OK.into_response()
-}
-
-/// A transfer result nobody waits for. The fulfilment is not checked here (the condition is
-/// known only to the payer's orchestration, which must check it).
-fn late_outcome(cb: Callback) -> TransferOutcome {
-    match cb {
-        Callback::Error(e) => TransferOutcome::Aborted(e),
-        Callback::Success { body, .. } => {
-            match serde_json::from_value::<TransfersIdPutResponse>(body) {
-                Ok(TransfersIdPutResponse {
-                    transfer_state: TransferState::Committed,
-                    fulfilment: Some(f),
-                    completed_timestamp,
-                    ..
-                }) => TransferOutcome::Committed {
-                    fulfilment: f,
-                    completed_timestamp,
-                },
-                Ok(TransfersIdPutResponse {
-                    transfer_state: TransferState::Aborted,
-                    ..
-                }) => TransferOutcome::Aborted(
-                    ErrorCode::GenericPayeeRejection.info("Transfer aborted"),
-                ),
-                _ => TransferOutcome::Unknown {
-                    reason: "late transfer callback without a final state".into(),
-                },
-            }
-        }
-    }
-}
-
-fn key2(kind: &str, id: &str) -> String {
-    format!("{kind}/{id}")
-}
-
-async fn put_party(
-    State(st): State<St>,
-    Path((k, i)): Path<(String, String)>,
-    h: HeaderMap,
-    u: Uri,
-    b: Bytes,
-) -> Response {
-    callback::<PartiesTypeIdPutResponse>(st, h, u, b, Resource::Parties, key2(&k, &i), false).await
-}
-async fn put_party_error(
-    State(st): State<St>,
-    Path((k, i)): Path<(String, String)>,
-    h: HeaderMap,
-    u: Uri,
-    b: Bytes,
-) -> Response {
-    callback::<ErrorInformationObject>(st, h, u, b, Resource::Parties, key2(&k, &i), true).await
-}
-async fn put_party_sub(
-    State(st): State<St>,
-    Path((k, i, s)): Path<(String, String, String)>,
-    h: HeaderMap,
-    u: Uri,
-    b: Bytes,
-) -> Response {
-    callback::<PartiesTypeIdPutResponse>(
-        st,
-        h,
-        u,
-        b,
-        Resource::Parties,
-        format!("{k}/{i}/{s}"),
-        false,
-    )
-    .await
-}
-async fn put_party_sub_error(
-    State(st): State<St>,
-    Path((k, i, s)): Path<(String, String, String)>,
-    h: HeaderMap,
-    u: Uri,
-    b: Bytes,
-) -> Response {
-    callback::<ErrorInformationObject>(st, h, u, b, Resource::Parties, format!("{k}/{i}/{s}"), true)
-        .await
-}
-async fn put_participant(
-    State(st): State<St>,
-    Path((k, i)): Path<(String, String)>,
-    h: HeaderMap,
-    u: Uri,
-    b: Bytes,
-) -> Response {
-    callback::<ParticipantsTypeIdPutResponse>(
-        st,
-        h,
-        u,
-        b,
-        Resource::Participants,
-        key2(&k, &i),
-        false,
-    )
-    .await
-}
-async fn put_participant_error(
-    State(st): State<St>,
-    Path((k, i)): Path<(String, String)>,
-    h: HeaderMap,
-    u: Uri,
-    b: Bytes,
-) -> Response {
-    callback::<ErrorInformationObject>(st, h, u, b, Resource::Participants, key2(&k, &i), true)
-        .await
-}
-async fn put_quote(
-    State(st): State<St>,
-    Path(id): Path<String>,
-    h: HeaderMap,
-    u: Uri,
-    b: Bytes,
-) -> Response {
-    callback::<QuotesIdPutResponse>(st, h, u, b, Resource::Quotes, id, false).await
-}
-async fn put_quote_error(
-    State(st): State<St>,
-    Path(id): Path<String>,
-    h: HeaderMap,
-    u: Uri,
-    b: Bytes,
-) -> Response {
-    callback::<ErrorInformationObject>(st, h, u, b, Resource::Quotes, id, true).await
-}
-async fn put_transfer(
-    State(st): State<St>,
-    Path(id): Path<String>,
-    h: HeaderMap,
-    u: Uri,
-    b: Bytes,
-) -> Response {
-    callback::<TransfersIdPutResponse>(st, h, u, b, Resource::Transfers, id, false).await
-}
-async fn put_transfer_error(
-    State(st): State<St>,
-    Path(id): Path<String>,
-    h: HeaderMap,
-    u: Uri,
-    b: Bytes,
-) -> Response {
-    callback::<ErrorInformationObject>(st, h, u, b, Resource::Transfers, id, true).await
 }
