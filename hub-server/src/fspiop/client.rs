@@ -39,12 +39,14 @@ pub enum Callback {
     Error(ErrorInformation),
 }
 
-type Waiters = HashMap<(Resource, String), oneshot::Sender<Callback>>;
+type Waiters = HashMap<(Resource, String), Vec<(u64, oneshot::Sender<Callback>)>>;
 
-/// Requests waiting for their callback, keyed by (resource, ID).
+/// Requests waiting for their callback, keyed by (resource, ID). Several requests may wait on
+/// the same key (two lookups of one party); a callback wakes them all.
 #[derive(Default)]
 pub struct Pending {
     waiters: Mutex<Waiters>,
+    next: std::sync::atomic::AtomicU64,
 }
 
 impl Pending {
@@ -53,22 +55,39 @@ impl Pending {
         self.waiters.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn register(&self, resource: Resource, key: &str) -> oneshot::Receiver<Callback> {
+    fn register(&self, resource: Resource, key: &str) -> (u64, oneshot::Receiver<Callback>) {
         let (tx, rx) = oneshot::channel();
-        self.lock().insert((resource, key.to_owned()), tx);
-        rx
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.lock()
+            .entry((resource, key.to_owned()))
+            .or_default()
+            .push((id, tx));
+        (id, rx)
     }
 
-    fn forget(&self, resource: Resource, key: &str) {
-        self.lock().remove(&(resource, key.to_owned()));
-    }
-
-    /// Hands a callback to its waiter. `false` when nobody waits (late or unsolicited).
-    pub fn deliver(&self, resource: Resource, key: &str, callback: Callback) -> bool {
-        match self.lock().remove(&(resource, key.to_owned())) {
-            Some(tx) => tx.send(callback).is_ok(),
-            None => false,
+    fn forget(&self, resource: Resource, key: &str, id: u64) {
+        let mut map = self.lock();
+        let k = (resource, key.to_owned());
+        if let Some(list) = map.get_mut(&k) {
+            list.retain(|(i, _)| *i != id);
+            if list.is_empty() {
+                map.remove(&k);
+            }
         }
+    }
+
+    /// Hands a callback to every waiter of (resource, key). `false` when nobody waits (late or
+    /// unsolicited).
+    pub fn deliver(&self, resource: Resource, key: &str, callback: Callback) -> bool {
+        let waiters = self
+            .lock()
+            .remove(&(resource, key.to_owned()))
+            .unwrap_or_default();
+        let mut delivered = false;
+        for (_, tx) in waiters {
+            delivered |= tx.send(callback.clone()).is_ok();
+        }
+        delivered
     }
 }
 
@@ -215,7 +234,7 @@ impl SwitchClient {
         body: Option<&Value>,
         timeout: std::time::Duration,
     ) -> Result<Callback, SwitchError> {
-        let rx = self.pending.register(resource, key);
+        let (waiter, rx) = self.pending.register(resource, key);
         if let Err(e) = self
             .send(
                 method,
@@ -227,13 +246,13 @@ impl SwitchClient {
             )
             .await
         {
-            self.pending.forget(resource, key);
+            self.pending.forget(resource, key, waiter);
             return Err(e);
         }
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(cb)) => Ok(cb),
             _ => {
-                self.pending.forget(resource, key);
+                self.pending.forget(resource, key, waiter);
                 Err(SwitchError::Timeout)
             }
         }
@@ -417,5 +436,24 @@ impl Switch for SwitchClient {
             Callback::Error(e) => Err(SwitchError::Rejected(e)),
             Callback::Success { .. } => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn one_callback_wakes_every_waiter_and_forgotten_ones_are_skipped() {
+        let p = Pending::default();
+        let (_, a) = p.register(Resource::Parties, "MSISDN/1");
+        let (_, b) = p.register(Resource::Parties, "MSISDN/1");
+        let (gone, _c) = p.register(Resource::Parties, "MSISDN/1");
+        p.forget(Resource::Parties, "MSISDN/1", gone);
+        let info = ErrorCode::PartyNotFound.info("");
+        assert!(p.deliver(Resource::Parties, "MSISDN/1", Callback::Error(info.clone())));
+        assert_eq!(a.await.unwrap(), Callback::Error(info.clone()));
+        assert_eq!(b.await.unwrap(), Callback::Error(info.clone()));
+        assert!(!p.deliver(Resource::Parties, "MSISDN/1", Callback::Error(info)));
     }
 }
