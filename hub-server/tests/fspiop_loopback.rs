@@ -288,3 +288,59 @@ async fn a_transfer_without_callback_is_unknown_not_failed() {
     ));
     assert!(payee.handler.credited.lock().unwrap().is_empty());
 }
+
+/// `register_participant` against a stand-in account lookup service that answers the
+/// registration with `PUT /participants/{Type}/{ID}` (or its error for a refused identifier).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn participant_registration_round_trip() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let als_url = format!("http://{}", listener.local_addr().unwrap());
+    let cfg = FspiopConfig::new("payerfsp".parse().unwrap(), als_url, IlpSecret::new("s"));
+    let client = SwitchClient::new(Arc::new(cfg)).unwrap();
+    let store = Arc::new(MemoryStore::new(Duration::from_secs(60)));
+    let payer_url = serve(router(
+        Arc::new(TestPayee::new("payerfsp", &[])),
+        client.clone(),
+        store,
+    ))
+    .await;
+    let http = reqwest::Client::new();
+    let als = Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+        let (http, payer_url) = (http.clone(), payer_url.clone());
+        async move {
+            assert_eq!(method, Method::POST);
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["fspId"], "payerfsp");
+            assert_eq!(headers["fspiop-source"], "payerfsp");
+            let refused = uri.path().ends_with("/000");
+            let (path, reply) = if refused {
+                (format!("{}/error", uri.path()), serde_json::json!({"errorInformation": {"errorCode": "3003", "errorDescription": "Add Party information error"}}))
+            } else {
+                (uri.path().to_owned(), serde_json::json!({"fspId": "payerfsp"}))
+            };
+            tokio::spawn(async move {
+                http.put(format!("{payer_url}{path}"))
+                    .header("content-type", "application/vnd.interoperability.participants+json;version=1.1")
+                    .header("date", "Thu, 01 Jan 2026 00:00:00 GMT")
+                    .header("fspiop-source", "als")
+                    .header("fspiop-destination", "payerfsp")
+                    .body(reply.to_string())
+                    .send()
+                    .await
+                    .unwrap();
+            });
+            StatusCode::ACCEPTED
+        }
+    });
+    tokio::spawn(async move { axum::serve(listener, als).await.unwrap() });
+    let ok = party("payerfsp", "27713803911").party_id_info;
+    client
+        .register_participant(&ok, Some(&"USD".parse().unwrap()))
+        .await
+        .unwrap();
+    let refused = party("payerfsp", "000").party_id_info;
+    match client.register_participant(&refused, None).await {
+        Err(SwitchError::Rejected(e)) => assert_eq!(e.error_code, "3003"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     UnacceptableVersion,
     /// 3002 Unknown URI.
     UnknownUri,
+    /// 3003 Add Party information error.
+    AddPartyInfoError,
     /// 3100 Generic validation error.
     GenericValidationError,
     /// 3101 Malformed syntax.
@@ -50,8 +52,14 @@ pub enum ErrorCode {
     DestinationFspError,
     /// 3204 Party not found.
     PartyNotFound,
+    /// 3202 Payer FSP ID not found.
+    PayerFspIdNotFound,
+    /// 3203 Payee FSP ID not found.
+    PayeeFspIdNotFound,
     /// 3205 Quote ID not found.
     QuoteIdNotFound,
+    /// 3206 Transaction request ID not found.
+    TransactionRequestIdNotFound,
     /// 3208 Transfer ID not found.
     TransferIdNotFound,
     /// 3300 Generic expired error.
@@ -66,6 +74,8 @@ pub enum ErrorCode {
     PayerFspInsufficientLiquidity,
     /// 4100 Generic payer rejection.
     GenericPayerRejection,
+    /// 4101 Payer rejected transaction request.
+    PayerRejectedTransactionRequest,
     /// 4200 Payer limit error.
     PayerLimitError,
     /// 4300 Payer permission error.
@@ -82,8 +92,12 @@ pub enum ErrorCode {
     PayeeRejectedQuote,
     /// 5102 Payee FSP unsupported transaction type.
     PayeeUnsupportedTransactionType,
+    /// 5103 Payee FSP rejected quote.
+    PayeeFspRejectedQuote,
     /// 5104 Payee rejected transaction.
     PayeeRejectedTransaction,
+    /// 5105 Payee FSP rejected transaction.
+    PayeeFspRejectedTransaction,
     /// 5106 Payee unsupported currency.
     PayeeUnsupportedCurrency,
     /// 5200 Payee limit error.
@@ -141,7 +155,22 @@ const TABLE: &[(ErrorCode, u16, &str)] = &[
         "Destination FSP error",
     ),
     (ErrorCode::PartyNotFound, 3204, "Party not found"),
+    (
+        ErrorCode::PayerFspIdNotFound,
+        3202,
+        "Payer FSP ID not found",
+    ),
+    (
+        ErrorCode::PayeeFspIdNotFound,
+        3203,
+        "Payee FSP ID not found",
+    ),
     (ErrorCode::QuoteIdNotFound, 3205, "Quote ID not found"),
+    (
+        ErrorCode::TransactionRequestIdNotFound,
+        3206,
+        "Transaction request ID not found",
+    ),
     (ErrorCode::TransferIdNotFound, 3208, "Transfer ID not found"),
     (ErrorCode::GenericExpired, 3300, "Generic expired error"),
     (ErrorCode::QuoteExpired, 3302, "Quote expired"),
@@ -156,6 +185,11 @@ const TABLE: &[(ErrorCode, u16, &str)] = &[
         ErrorCode::GenericPayerRejection,
         4100,
         "Generic payer rejection",
+    ),
+    (
+        ErrorCode::PayerRejectedTransactionRequest,
+        4101,
+        "Payer rejected transaction request",
     ),
     (ErrorCode::PayerLimitError, 4200, "Payer limit error"),
     (
