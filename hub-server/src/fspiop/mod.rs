@@ -8,6 +8,17 @@
 //! negotiation, [`headers`], [`canonical`] JSON, [`ilp`] packets, [`jws`] signatures,
 //! [`dedup`] duplicate store, [`handler`] the traits, [`server`] the inbound router,
 //! [`client`] the outbound client, [`config`].
+//!
+//! Decisions:
+//! * Durability of duplicate detection lives in this layer ([`DuplicateStore`], with
+//!   [`MemoryStore`] and [`SqliteStore`]): the hash of each inbound POST and the callback sent
+//!   are stored, so resends and `GET /quotes|transfers/{ID}` are answered identically even after
+//!   a restart. Handlers must still be idempotent per ID (a crash between the handler's work and
+//!   the recorded callback makes the request retryable after the store's stale window).
+//! * The payee's fulfilment is never stored: it is regenerated from the packet with the ILP
+//!   secret on `POST /transfers` and released only when the handler commits.
+//! * The payer never concludes "failed" from silence: a late transfer callback leads to
+//!   `GET /transfers/{ID}`, then to [`handler::TransferOutcome::Unknown`].
 
 mod callbacks;
 pub mod canonical;
