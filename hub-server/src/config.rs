@@ -18,6 +18,9 @@ pub struct Config {
     pub hub: HubSection,
     pub api: ApiSection,
     pub auth: AuthSection,
+    /// The DFSP's fee schedule (embedded ledger), see docs/config.md.
+    #[serde(default)]
+    pub fees: crate::ledger::FeeSchedule,
     pub log: LogSection,
 }
 
@@ -86,6 +89,7 @@ impl Default for Config {
                 lockout_secs: 1800,
                 activation_ttl_hours: 168,
             },
+            fees: crate::ledger::FeeSchedule::default(),
             log: LogSection {
                 format: LogFormat::Text,
                 filter: "info".into(),
@@ -177,6 +181,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "auth.activation_ttl_hours",
                 reason: "must be > 0".into(),
+            });
+        }
+        if let Err(e) = self.fees.validate() {
+            return Err(ConfigError::Invalid {
+                key: "fees",
+                reason: e.to_string(),
             });
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {

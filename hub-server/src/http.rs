@@ -7,27 +7,50 @@ use axum::{Json, Router, routing::get};
 use serde_json::json;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::accounts::{AccountSystem, Currency};
 use crate::auth::{Auth, AuthConfig, PinHasher};
 use crate::clock::{Clock, SystemClock};
+use crate::events::Events;
+use crate::fspiop::handler::Switch;
+use crate::ledger::{Ledger, LedgerOptions};
 use crate::payments::PaymentStore;
 
 /// Everything a request handler may use. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    /// This DFSP's FSP id at the switch.
+    pub fsp_id: String,
+    /// Currency of this hub's accounts.
+    pub currency: Currency,
     /// Folder holding the built web bundle (`cargo xtask web`), served at `/` when present.
     pub web_dir: Option<PathBuf>,
     pub auth: Arc<Auth>,
     pub payments: Arc<PaymentStore>,
+    /// The provider's accounts (embedded ledger or Fineract), only through the trait.
+    pub accounts: Arc<dyn AccountSystem>,
+    /// The embedded ledger when it is the account system (admin books, demo funding).
+    pub ledger: Option<Ledger>,
+    pub events: Arc<Events>,
+    /// The Mojaloop switch (FSPIOP client); `None` when the hub runs without one.
+    pub switch: Option<Arc<dyn Switch>>,
     pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
-    /// Opens (creating if needed) the hub's database in `data_dir`, with `config`'s settings.
+    /// Opens (creating if needed) the hub's databases in `data_dir`, with `config`'s settings.
     pub fn open(config: &crate::config::Config, data_dir: &Path) -> crate::Result<Self> {
         std::fs::create_dir_all(data_dir)
             .map_err(|e| crate::Error::Internal(format!("cannot create data folder: {e}")))?;
         let db = data_dir.join("hub.db");
+        let options = LedgerOptions {
+            fees: config.fees.clone(),
+            ..LedgerOptions::default()
+        };
+        let ledger = Ledger::open_with(data_dir.join("ledger.db"), options)
+            .map_err(|e| crate::Error::Internal(e.to_string()))?;
         Ok(Self {
+            fsp_id: config.hub.fsp_id.clone(),
+            currency: parse_currency(&config.hub.currency)?,
             web_dir: config.api.web_dir.clone(),
             auth: Arc::new(Auth::new(
                 crate::db::open(&db)?,
@@ -35,14 +58,22 @@ impl AppState {
                 config.auth_config(),
             )?),
             payments: Arc::new(PaymentStore::new(crate::db::open(&db)?)?),
+            accounts: Arc::new(ledger.clone()),
+            ledger: Some(ledger),
+            events: Arc::new(Events::default()),
+            switch: None,
             clock: Arc::new(SystemClock),
         })
     }
 
-    /// A state on private in-memory databases with fast PIN hashing and the given clock (tests).
-    pub fn in_memory(clock: Arc<dyn Clock>) -> crate::Result<Self> {
+    /// A state for tests: hub tables in memory, the ledger in `dir`, fast PIN hashing, `clock`.
+    pub fn for_tests(dir: &Path, clock: Arc<dyn Clock>) -> crate::Result<Self> {
         let mem = rusqlite::Connection::open_in_memory;
+        let ledger = Ledger::open(dir.join("ledger.db"))
+            .map_err(|e| crate::Error::Internal(e.to_string()))?;
         Ok(Self {
+            fsp_id: "testfsp".into(),
+            currency: parse_currency("TZS")?,
             web_dir: None,
             auth: Arc::new(Auth::new(
                 mem()?,
@@ -50,6 +81,10 @@ impl AppState {
                 AuthConfig::default(),
             )?),
             payments: Arc::new(PaymentStore::new(mem()?)?),
+            accounts: Arc::new(ledger.clone()),
+            ledger: Some(ledger),
+            events: Arc::new(Events::default()),
+            switch: None,
             clock,
         })
     }
@@ -58,6 +93,11 @@ impl AppState {
     pub fn now(&self) -> i64 {
         self.clock.now_ms()
     }
+}
+
+fn parse_currency(code: &str) -> crate::Result<Currency> {
+    code.parse()
+        .map_err(|_| crate::Error::InvalidRequest(format!("bad currency {code:?}")))
 }
 
 /// Builds the router for `state`. No socket is involved, so tests call it with `tower::ServiceExt`.
@@ -89,13 +129,18 @@ mod tests {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
 
-    fn state() -> AppState {
-        AppState::in_memory(Arc::new(ManualClock::new(1_000))).unwrap()
+    fn state() -> (AppState, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        (
+            AppState::for_tests(dir.path(), Arc::new(ManualClock::new(1_000))).unwrap(),
+            dir,
+        )
     }
 
     #[tokio::test]
     async fn healthz_answers_ok_with_version() {
-        let response = app(state())
+        let (state, _dir) = state();
+        let response = app(state)
             .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
             .await
             .unwrap();
@@ -108,7 +153,8 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_path_without_web_bundle_is_404() {
-        let response = app(state())
+        let (state, _dir) = state();
+        let response = app(state)
             .oneshot(Request::get("/nope").body(Body::empty()).unwrap())
             .await
             .unwrap();
@@ -120,9 +166,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("kipochi-web-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("index.html"), "<html>kipochi</html>").unwrap();
+        let (state, _tmp) = state();
         let state = AppState {
             web_dir: Some(dir.clone()),
-            ..state()
+            ..state
         };
         for path in ["/", "/pay/confirm"] {
             let response = app(state.clone())

@@ -15,14 +15,18 @@ use crate::http::{AppState, app};
 pub(crate) struct Harness {
     pub state: AppState,
     pub clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
 }
 
 impl Harness {
     pub fn new() -> Self {
         let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::for_tests(dir.path(), clock.clone()).unwrap();
         Self {
-            state: AppState::in_memory(clock.clone()).unwrap(),
+            state,
             clock,
+            _dir: dir,
         }
     }
 
