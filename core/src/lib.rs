@@ -7,5 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod money;
+pub mod qr;
 
 pub use error::{Error, Result};
