@@ -131,9 +131,11 @@ impl MerchantQr {
     ) -> MerchantQr {
         self.initiation = Some(Initiation::Dynamic);
         self.amount = Some(amount);
-        let additional = self.additional.get_or_insert_with(AdditionalData::default);
-        additional.reference_label = reference.map(str::to_string);
-        additional.terminal_label = terminal.map(str::to_string);
+        if reference.is_some() || terminal.is_some() {
+            let additional = self.additional.get_or_insert_with(AdditionalData::default);
+            additional.reference_label = reference.map(str::to_string);
+            additional.terminal_label = terminal.map(str::to_string);
+        }
         self
     }
 

@@ -50,7 +50,7 @@ impl Gray {
 
     /// Adaptive threshold: a pixel is dark when it is clearly below the mean of the square
     /// window around it (side ≈ 1/8 of the longer image side). Returns `true` = dark.
-    fn binarize(&self) -> Vec<bool> {
+    fn binarize(&self, smooth: bool) -> Vec<bool> {
         let (w, h) = (self.w, self.h);
         // Integral image with a zero row and column: (w + 1) × (h + 1), u32 is enough for
         // WORK_MAX_SIDE² × 255.
@@ -75,9 +75,20 @@ impl Gray {
                     - integral[y0 * iw + x1]
                     - integral[y1 * iw + x0];
                 let count = ((x1 - x0) * (y1 - y0)) as u32;
-                let p = u32::from(self.px[y * w + x]);
-                // dark if p < 0.9 × mean (a relative margin keeps flat noisy areas light).
-                out[y * w + x] = p * count * 10 < sum * 9;
+                // With `smooth`, the pixel is read as its 3×3 mean, which damps sensor noise
+                // (at the cost of fine modules, so it is a second attempt).
+                let (p, pc) = if smooth {
+                    let (sx0, sx1) = (x.saturating_sub(1), (x + 2).min(w));
+                    let (sy0, sy1) = (y.saturating_sub(1), (y + 2).min(h));
+                    let p = integral[sy1 * iw + sx1] + integral[sy0 * iw + sx0]
+                        - integral[sy0 * iw + sx1]
+                        - integral[sy1 * iw + sx0];
+                    (p, ((sx1 - sx0) * (sy1 - sy0)) as u32)
+                } else {
+                    (u32::from(self.px[y * w + x]), 1)
+                };
+                // dark if p < 0.9 × window mean (a relative margin keeps flat areas light).
+                out[y * w + x] = p * count * 10 < sum * pc * 9;
             }
         }
         out
@@ -123,26 +134,27 @@ pub fn scan_frame(width: usize, height: usize, luma: &[u8]) -> Result<Vec<String
     };
 
     let mut found: Vec<String> = Vec::new();
-    // Full working resolution first, then coarser levels: each halving smooths noise and
-    // blur and brings large codes' modules into the threshold window's range.
+    // Full working resolution first (raw, then noise-damped), then coarser levels: each
+    // halving smooths noise and blur and brings large codes into the threshold window's range.
+    // Each attempt tries both polarities; the first attempt that reads anything wins.
     let mut level = base;
-    for _ in 0..3 {
+    'levels: for depth in 0..3 {
         if level.w < MIN_SIDE || level.h < MIN_SIDE {
             break;
         }
-        let dark = level.binarize();
-        for invert in [false, true] {
-            for text in detect(level.w, level.h, &dark, invert) {
-                if !found.contains(&text) {
-                    found.push(text);
+        let smoothing: &[bool] = if depth == 0 { &[false, true] } else { &[false] };
+        for &smooth in smoothing {
+            let dark = level.binarize(smooth);
+            for invert in [false, true] {
+                for text in detect(level.w, level.h, &dark, invert) {
+                    if !found.contains(&text) {
+                        found.push(text);
+                    }
+                }
+                if !found.is_empty() {
+                    break 'levels;
                 }
             }
-            if !found.is_empty() {
-                break;
-            }
-        }
-        if !found.is_empty() {
-            break;
         }
         level = level.downscale(2);
     }
