@@ -372,3 +372,31 @@ proptest! {
         prop_assert_eq!(MerchantQr::decode(&found[0]).unwrap(), qr);
     }
 }
+
+#[test]
+fn png_and_svg_renderings() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let payload = random_payload(&mut rng);
+    let matrix = QrMatrix::new(&payload, ErrorCorrection::default()).unwrap();
+    let side = (matrix.size() as u32 + 2 * kipochi_core::qr::QUIET_ZONE) * 4;
+
+    let png = kipochi_core::qr::render_png(&payload, ErrorCorrection::default(), 4).unwrap();
+    let img = image::load_from_memory(&png).unwrap().to_luma8();
+    assert_eq!((img.width(), img.height()), (side, side));
+    // Quiet zone is light, the top-left finder corner is dark.
+    assert_eq!(img.get_pixel(0, 0).0[0], 255);
+    assert_eq!(img.get_pixel(16, 16).0[0], 0);
+    let found = scan_frame(side as usize, side as usize, img.as_raw()).unwrap();
+    assert_eq!(found, vec![payload.clone()]);
+
+    let svg = kipochi_core::qr::render_svg(&payload, ErrorCorrection::default(), 200).unwrap();
+    assert!(svg.contains("<svg") && svg.contains("#000000") && svg.contains("#ffffff"));
+
+    // Level M is the default; a higher level needs a bigger symbol for the same payload.
+    let high = QrMatrix::new(&payload, ErrorCorrection::High).unwrap();
+    assert!(high.size() > matrix.size());
+    assert!(matches!(
+        QrMatrix::new(&"x".repeat(3000), ErrorCorrection::Medium),
+        Err(kipochi_core::qr::EncodeError::DataTooLong)
+    ));
+}
