@@ -66,29 +66,29 @@ impl Gray {
         let r = (w.max(h) / 16).max(8);
         let mut out = vec![false; w * h];
         for y in 0..h {
-            let y0 = y.saturating_sub(r);
-            let y1 = (y + r + 1).min(h);
+            let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
+            let (top, bot) = (&integral[y0 * iw..][..iw], &integral[y1 * iw..][..iw]);
+            // Rows for the 3×3 smoothing window.
+            let (sy0, sy1) = (y.saturating_sub(1), (y + 2).min(h));
+            let (stop, sbot) = (&integral[sy0 * iw..][..iw], &integral[sy1 * iw..][..iw]);
+            let rows = (y1 - y0) as u32;
+            let src = &self.px[y * w..][..w];
+            let dst = &mut out[y * w..][..w];
             for x in 0..w {
-                let x0 = x.saturating_sub(r);
-                let x1 = (x + r + 1).min(w);
-                let sum = integral[y1 * iw + x1] + integral[y0 * iw + x0]
-                    - integral[y0 * iw + x1]
-                    - integral[y1 * iw + x0];
-                let count = ((x1 - x0) * (y1 - y0)) as u32;
+                let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
+                let sum = bot[x1] + top[x0] - top[x1] - bot[x0];
+                let count = (x1 - x0) as u32 * rows;
                 // With `smooth`, the pixel is read as its 3×3 mean, which damps sensor noise
                 // (at the cost of fine modules, so it is a second attempt).
                 let (p, pc) = if smooth {
                     let (sx0, sx1) = (x.saturating_sub(1), (x + 2).min(w));
-                    let (sy0, sy1) = (y.saturating_sub(1), (y + 2).min(h));
-                    let p = integral[sy1 * iw + sx1] + integral[sy0 * iw + sx0]
-                        - integral[sy0 * iw + sx1]
-                        - integral[sy1 * iw + sx0];
+                    let p = sbot[sx1] + stop[sx0] - stop[sx1] - sbot[sx0];
                     (p, ((sx1 - sx0) * (sy1 - sy0)) as u32)
                 } else {
-                    (u32::from(self.px[y * w + x]), 1)
+                    (u32::from(src[x]), 1)
                 };
                 // dark if p < 0.9 × window mean (a relative margin keeps flat areas light).
-                out[y * w + x] = p * count * 10 < sum * pc * 9;
+                dst[x] = p * count * 10 < sum * pc * 9;
             }
         }
         out
