@@ -276,3 +276,24 @@ fn upi_uris() {
     assert_eq!(parse_payment_qr("/w=="), Err(DecodeError::BadBase64));
     assert_eq!(parse_payment_qr("  "), Err(DecodeError::Empty));
 }
+
+/// Found by the `decode_payload` fuzz target: unsorted sub-tags in template 62 and unsorted
+/// root tags must decode to the same value as their canonical (sorted) re-encoding.
+#[test]
+fn unsorted_extra_tags_round_trip() {
+    let seal = |body: &str| {
+        let sealed = format!("{body}6304");
+        format!("{sealed}{:04X}", crc16(&sealed))
+    };
+    let fuzz_case = "00020101021229300012D156000000000510A93FO3230Q31280012D15600000001030812345678520441115802CN5914BEST TRANSPORT6007BEIJING44200002ZH0104最佳运输0202北京540523.7253031565502016233030412340603***8708A60086670902ME91320016A011223344998877070812345678";
+    let v6_body = &V6[..V6.len() - 8];
+    let root_unsorted = format!("{v6_body}9103abc550201");
+    for payload in [seal(fuzz_case), seal(&root_unsorted)] {
+        let qr = MerchantQr::decode(&payload).unwrap();
+        let again = qr.encode().unwrap();
+        assert_eq!(MerchantQr::decode(&again).unwrap(), qr);
+        assert_eq!(qr.encode().unwrap(), again);
+    }
+    let qr = MerchantQr::decode(&seal(&root_unsorted)).unwrap();
+    assert_eq!(qr.extra.iter().map(|o| o.tag).collect::<Vec<_>>(), [55, 91]);
+}

@@ -81,7 +81,7 @@ pub struct AdditionalData {
     pub terminal_label: Option<String>,
     /// `08` purpose of transaction.
     pub purpose: Option<String>,
-    /// Every other sub-object (`04`, `06`, `09`, `10`–`99`), in payload order.
+    /// Every other sub-object (`04`, `06`, `09`, `10`–`99`), in ascending tag order.
     pub other: Vec<DataObject>,
 }
 
@@ -118,6 +118,8 @@ impl AdditionalData {
             };
             *slot = Some(o.value);
         }
+        // Canonical order, the order `encode` writes, so decode ∘ encode is the identity.
+        a.other.sort_by_key(|o| o.tag);
         Ok(a)
     }
 
@@ -205,7 +207,7 @@ pub struct MerchantQr {
     pub additional: Option<AdditionalData>,
     /// Tag `64`.
     pub language: Option<LanguageTemplate>,
-    /// Every other root object (`55`–`57`, `65`–`99`), kept so nothing is lost.
+    /// Every other root object (`55`–`57`, `65`–`99`), kept so nothing is lost; ascending.
     pub extra: Vec<DataObject>,
 }
 
@@ -334,6 +336,7 @@ impl MerchantQr {
             return Err(DecodeError::MissingAccount);
         }
         accounts.sort_by_key(MerchantAccount::tag);
+        extra.sort_by_key(|o| o.tag);
         Ok(MerchantQr {
             initiation,
             accounts,
