@@ -28,6 +28,18 @@ pub enum Error {
     /// The outbox refused an operation.
     #[error(transparent)]
     Outbox(#[from] OutboxError),
+    /// A scanned QR could not be read as a payment request.
+    #[error("QR: {0}")]
+    Qr(#[from] crate::qr::DecodeError),
+    /// A QR could not be produced.
+    #[error("QR encoding: {0}")]
+    QrEncode(#[from] crate::qr::EncodeError),
+    /// A camera frame could not be scanned.
+    #[error("QR scan: {0}")]
+    QrScan(#[from] crate::qr::ScanError),
+    /// An amount or currency is invalid.
+    #[error("money: {0}")]
+    Money(#[from] crate::money::MoneyError),
 }
 
 /// Result alias for the core.

@@ -11,7 +11,9 @@ pub mod approval;
 mod error;
 pub mod ids;
 pub mod keys;
+pub mod money;
 pub mod outbox;
+pub mod qr;
 pub mod state;
 pub mod store;
 
