@@ -300,3 +300,74 @@ mod tests {
         assert_eq!(serde_json::to_string(&Reserved).unwrap(), r#""reserved""#);
     }
 }
+
+impl Quote {
+    /// The exact terms the device signs to approve this quote, and that the hub rebuilds from
+    /// its stored quote to verify: both ends call this one function, so they cannot disagree.
+    pub fn approval_terms(&self, device_id: &str) -> crate::approval::ApprovalTerms {
+        crate::approval::ApprovalTerms {
+            payment_id: self.payment_id.clone(),
+            payee: crate::approval::Payee {
+                id_type: self.payee.id_type.clone(),
+                id: self.payee.id.clone(),
+                name: self.payee.name.clone(),
+            },
+            amount: self.amount.clone(),
+            currency: self.currency.clone(),
+            fee: self.fee.clone(),
+            total: self.total.clone(),
+            expiry: rfc3339_millis(self.expiry),
+            nonce: self.nonce.clone(),
+            device_id: device_id.to_string(),
+        }
+    }
+}
+
+/// Unix milliseconds as RFC 3339 UTC with exactly three fractional digits
+/// (`2026-12-02T03:04:05.678Z`), the form FSPIOP uses for `expiration`.
+pub fn rfc3339_millis(ms: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        // Out of chrono's range (±262,000 years): keep the raw number, still deterministic.
+        None => ms.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_rfc3339_with_millis() {
+        assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339_millis(1_764_644_645_678),
+            "2025-12-02T03:04:05.678Z"
+        );
+    }
+
+    #[test]
+    fn approval_terms_carry_the_quote_exactly() {
+        let quote = Quote {
+            payment_id: "6f1c7d4e-9a2b-4c3d-8e5f-0a1b2c3d4e5f".into(),
+            payee: Payee {
+                id_type: "BUSINESS".into(),
+                id: "T1001".into(),
+                name: "Mama Ntilie Shop".into(),
+                fsp_id: "greenwallet".into(),
+            },
+            amount: "1500".into(),
+            currency: "TZS".into(),
+            fee: "25.5".into(),
+            total: "1525.5".into(),
+            expiry: 1_764_644_645_678,
+            nonce: "n-1".into(),
+        };
+        let terms = quote.approval_terms("dev-1");
+        assert_eq!(terms.payee.name, "Mama Ntilie Shop");
+        assert_eq!(terms.total, "1525.5");
+        assert_eq!(terms.expiry, "2025-12-02T03:04:05.678Z");
+        assert_eq!(terms.device_id, "dev-1");
+        terms.validate().unwrap();
+    }
+}
