@@ -41,3 +41,6 @@ where
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod payments_tests;
