@@ -455,3 +455,120 @@ async fn recovery_expires_stale_quotes() {
     assert_eq!(report.expired, 1);
     assert!(pay.h.state.payments.unfinished().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn recovery_books_an_approved_payment_exactly_once() {
+    use crate::accounts::InternalTransferRequest;
+    use crate::payments::Changes;
+    use kipochi_core::api::PaymentState;
+
+    let pay = Pay::new();
+    let asha = pay.customer("255712000001", "Asha", 10_000, 1).await;
+    let baraka = pay.customer("255712000002", "Baraka", 0, 2).await;
+    let p3 = "6f1c1a52-3b7e-4d61-9a57-0c3f8a1b2c03";
+    for id in [P1, P2, p3] {
+        let (status, _) = pay.create(&asha, id, "255712000002", "10").await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let now = pay.h.state.now();
+    // P1: the hub crashed right after persisting the approval. P2: it also booked the payment
+    // but crashed before persisting `committed`.
+    for id in [P1, P2] {
+        pay.h
+            .state
+            .payments
+            .transition(
+                id,
+                PaymentState::Quoted,
+                PaymentState::Approved,
+                Changes::default(),
+                now,
+            )
+            .unwrap();
+    }
+    pay.ledger
+        .internal_transfer(InternalTransferRequest {
+            transfer_id: TransferId(P2.parse().unwrap()),
+            payer: asha.account,
+            payee: baraka.account,
+            amount: Money::new(1_000, Pay::tzs()),
+            fee: Money::new(100, Pay::tzs()),
+        })
+        .await
+        .unwrap();
+
+    let report = recovery::recover_once(&pay.h.state).await.unwrap();
+    assert_eq!((report.completed, report.waiting, report.failed), (2, 1, 0));
+    for id in [P1, P2] {
+        assert_eq!(
+            pay.h.state.payments.get(id).unwrap().state,
+            PaymentState::Committed
+        );
+    }
+    assert_eq!(pay.available(asha.account).await, 10_000 - 2 * 1_100);
+    assert_eq!(pay.available(baraka.account).await, 2_000);
+    // A second pass changes nothing.
+    let report = recovery::recover_once(&pay.h.state).await.unwrap();
+    assert_eq!((report.completed, report.waiting), (0, 1));
+    assert_eq!(pay.available(asha.account).await, 7_800);
+}
+
+#[tokio::test]
+async fn pays_a_merchant_dynamic_qr_internally() {
+    use kipochi_core::money::{Amount, Currency};
+    use kipochi_core::qr::{MerchantQr, PartyId, PartyIdType};
+
+    let pay = Pay::new();
+    let asha = pay.customer("255712000001", "Asha", 100_000, 1).await;
+    let till = AccountId::new_v4();
+    pay.ledger
+        .open_account(OpenAccount {
+            id: till,
+            kind: AccountKind::Merchant,
+            display_name: "Mama Ntilie Shop".into(),
+            currency: Pay::tzs(),
+            aliases: vec![Alias {
+                kind: AliasType::Business,
+                value: "123456".into(),
+            }],
+            limits: Limits::default(),
+        })
+        .await
+        .unwrap();
+    let payee = PartyId {
+        id_type: PartyIdType::Business,
+        identifier: "123456".into(),
+        sub_id: None,
+    };
+    let tzs = Currency::from_alpha("TZS").unwrap();
+    let payload = MerchantQr::kipochi(&payee, "5411", tzs, "TZ", "Printed Name", "Dar")
+        .for_payment("250".parse::<Amount>().unwrap(), Some("INV-7"), None)
+        .encode()
+        .unwrap();
+    let body = json!({
+        "payment_id": P1,
+        "target": {"kind": "qr", "payload": payload},
+        "amount": null, "currency": "TZS", "note": null,
+    });
+    let (status, quote) = pay
+        .h
+        .call("POST", "/api/v1/payments", Some(&asha.token), Some(body))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{quote}");
+    // The name comes from the lookup, never from the QR.
+    assert_eq!(quote["payee"]["name"], "Mama Ntilie Shop");
+    assert_eq!(
+        (&quote["amount"], &quote["fee"]),
+        (&json!("250"), &json!("0"))
+    );
+    let sig = sign(&quote, &asha.key);
+    let (status, done) = pay
+        .approve(&asha, P1, "4821", &asha.key.device_id(), &sig)
+        .await;
+    assert_eq!(
+        (status, &done["reference"]),
+        (StatusCode::OK, &json!("INV-7"))
+    );
+    assert_eq!(pay.available(till).await, 25_000);
+    assert_eq!(pay.available(asha.account).await, 75_000);
+}
