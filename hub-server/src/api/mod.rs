@@ -43,4 +43,6 @@ where
 mod tests;
 
 #[cfg(test)]
+mod payments_recovery_tests;
+#[cfg(test)]
 mod payments_tests;

@@ -16,23 +16,23 @@ use crate::accounts::{
 use crate::auth::{NewUser, Role};
 use crate::ledger::{FeeRule, Ledger, LedgerOptions};
 use crate::orchestrator::payer::QUOTE_TTL_MS;
-use crate::orchestrator::{recovery, terms};
+use crate::orchestrator::terms;
 
-struct Pay {
-    h: Harness,
-    ledger: Ledger,
+pub(super) struct Pay {
+    pub h: Harness,
+    pub ledger: Ledger,
     _dir: tempfile::TempDir,
 }
 
-struct Customer {
-    token: String,
-    account: AccountId,
-    key: DeviceKey,
+pub(super) struct Customer {
+    pub token: String,
+    pub account: AccountId,
+    pub key: DeviceKey,
 }
 
 impl Pay {
     /// A hub whose payer fee for P2P transfers is a fixed 1.00 TZS.
-    fn new() -> Self {
+    pub fn new() -> Self {
         let mut h = Harness::new();
         let dir = tempfile::tempdir().unwrap();
         let mut options = LedgerOptions::default();
@@ -53,12 +53,25 @@ impl Pay {
         }
     }
 
-    fn tzs() -> crate::accounts::Currency {
+    pub fn tzs() -> crate::accounts::Currency {
         "TZS".parse().unwrap()
     }
 
     /// An activated, logged-in customer with `funds` minor units and a registered device.
-    async fn customer(&self, phone: &str, name: &str, funds: i64, seed: u8) -> Customer {
+    pub async fn customer(&self, phone: &str, name: &str, funds: i64, seed: u8) -> Customer {
+        self.customer_with(phone, name, funds, seed, Limits::default())
+            .await
+    }
+
+    /// Like [`Self::customer`], with KYC `limits` on the wallet.
+    pub async fn customer_with(
+        &self,
+        phone: &str,
+        name: &str,
+        funds: i64,
+        seed: u8,
+        limits: Limits,
+    ) -> Customer {
         let account = AccountId::new_v4();
         self.ledger
             .open_account(OpenAccount {
@@ -70,7 +83,7 @@ impl Pay {
                     kind: AliasType::Msisdn,
                     value: phone.into(),
                 }],
-                limits: Limits::default(),
+                limits,
             })
             .await
             .unwrap();
@@ -125,11 +138,11 @@ impl Pay {
         }
     }
 
-    async fn available(&self, account: AccountId) -> i64 {
+    pub async fn available(&self, account: AccountId) -> i64 {
         self.ledger.balance(account).await.unwrap().available.minor
     }
 
-    async fn create(
+    pub async fn create(
         &self,
         who: &Customer,
         id: &str,
@@ -148,7 +161,7 @@ impl Pay {
             .await
     }
 
-    async fn approve(
+    pub async fn approve(
         &self,
         who: &Customer,
         id: &str,
@@ -165,7 +178,7 @@ impl Pay {
 }
 
 /// The terms a wallet builds from the quote it received.
-fn terms_of(quote: &Value, device_id: &str) -> ApprovalTerms {
+pub(super) fn terms_of(quote: &Value, device_id: &str) -> ApprovalTerms {
     let s = |v: &Value| v.as_str().unwrap().to_string();
     ApprovalTerms {
         payment_id: s(&quote["payment_id"]),
@@ -184,14 +197,14 @@ fn terms_of(quote: &Value, device_id: &str) -> ApprovalTerms {
     }
 }
 
-fn sign(quote: &Value, key: &DeviceKey) -> String {
+pub(super) fn sign(quote: &Value, key: &DeviceKey) -> String {
     approval::sign(&terms_of(quote, &key.device_id()), key)
         .unwrap()
         .signature
 }
 
-const P1: &str = "6f1c1a52-3b7e-4d61-9a57-0c3f8a1b2c01";
-const P2: &str = "6f1c1a52-3b7e-4d61-9a57-0c3f8a1b2c02";
+pub(super) const P1: &str = "6f1c1a52-3b7e-4d61-9a57-0c3f8a1b2c01";
+pub(super) const P2: &str = "6f1c1a52-3b7e-4d61-9a57-0c3f8a1b2c02";
 
 #[tokio::test]
 async fn internal_payment_happy_path_with_events_and_idempotent_retries() {
@@ -440,77 +453,6 @@ async fn devices_are_per_user_and_idempotent() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     let (status, _) = pay.h.call("GET", "/api/v1/devices", None, None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-}
-
-#[tokio::test]
-async fn recovery_expires_stale_quotes() {
-    let pay = Pay::new();
-    let asha = pay.customer("255712000001", "Asha", 5_000, 1).await;
-    pay.customer("255712000002", "Baraka", 0, 2).await;
-    pay.create(&asha, P1, "255712000002", "10").await;
-    let report = recovery::recover_once(&pay.h.state).await.unwrap();
-    assert_eq!((report.expired, report.waiting), (0, 1));
-    pay.h.clock.advance(QUOTE_TTL_MS + 1);
-    let report = recovery::recover_once(&pay.h.state).await.unwrap();
-    assert_eq!(report.expired, 1);
-    assert!(pay.h.state.payments.unfinished().unwrap().is_empty());
-}
-
-#[tokio::test]
-async fn recovery_books_an_approved_payment_exactly_once() {
-    use crate::accounts::InternalTransferRequest;
-    use crate::payments::Changes;
-    use kipochi_core::api::PaymentState;
-
-    let pay = Pay::new();
-    let asha = pay.customer("255712000001", "Asha", 10_000, 1).await;
-    let baraka = pay.customer("255712000002", "Baraka", 0, 2).await;
-    let p3 = "6f1c1a52-3b7e-4d61-9a57-0c3f8a1b2c03";
-    for id in [P1, P2, p3] {
-        let (status, _) = pay.create(&asha, id, "255712000002", "10").await;
-        assert_eq!(status, StatusCode::OK);
-    }
-    let now = pay.h.state.now();
-    // P1: the hub crashed right after persisting the approval. P2: it also booked the payment
-    // but crashed before persisting `committed`.
-    for id in [P1, P2] {
-        pay.h
-            .state
-            .payments
-            .transition(
-                id,
-                PaymentState::Quoted,
-                PaymentState::Approved,
-                Changes::default(),
-                now,
-            )
-            .unwrap();
-    }
-    pay.ledger
-        .internal_transfer(InternalTransferRequest {
-            transfer_id: TransferId(P2.parse().unwrap()),
-            payer: asha.account,
-            payee: baraka.account,
-            amount: Money::new(1_000, Pay::tzs()),
-            fee: Money::new(100, Pay::tzs()),
-        })
-        .await
-        .unwrap();
-
-    let report = recovery::recover_once(&pay.h.state).await.unwrap();
-    assert_eq!((report.completed, report.waiting, report.failed), (2, 1, 0));
-    for id in [P1, P2] {
-        assert_eq!(
-            pay.h.state.payments.get(id).unwrap().state,
-            PaymentState::Committed
-        );
-    }
-    assert_eq!(pay.available(asha.account).await, 10_000 - 2 * 1_100);
-    assert_eq!(pay.available(baraka.account).await, 2_000);
-    // A second pass changes nothing.
-    let report = recovery::recover_once(&pay.h.state).await.unwrap();
-    assert_eq!((report.completed, report.waiting), (0, 1));
-    assert_eq!(pay.available(asha.account).await, 7_800);
 }
 
 #[tokio::test]

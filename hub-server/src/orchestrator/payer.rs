@@ -259,12 +259,17 @@ pub(super) async fn execute_internal(
     let payee = match state.accounts.lookup_party(&alias).await {
         Ok(party) if party.display_name == p.counterparty.name => party,
         Ok(_) => {
-            let e = AccountError::PartyNotFound(alias.kind);
-            fail(state, &p, PaymentState::Approved, &e, now).await?;
-            return Err(refused(
+            let message = "the payee changed since the quote";
+            fail_with(
+                state,
+                &p,
+                PaymentState::Approved,
                 "payee_changed",
-                "the payee changed since the quote",
-            ));
+                message,
+                now,
+            )
+            .await?;
+            return Err(refused("payee_changed", message));
         }
         Err(e) => {
             fail(state, &p, PaymentState::Approved, &e, now).await?;
@@ -356,11 +361,23 @@ async fn fail(
     e: &AccountError,
     now: i64,
 ) -> Result<()> {
+    fail_with(state, p, from, account_error_code(e), &e.to_string(), now).await
+}
+
+/// Moves `p` from `from` to `failed`, storing the stable `code` and a message without PII.
+async fn fail_with(
+    state: &AppState,
+    p: &PaymentRecord,
+    from: PaymentState,
+    code: &'static str,
+    message: &str,
+    now: i64,
+) -> Result<()> {
     let id = p.id.clone();
     let changes = Changes {
-        error_code: Some(account_error_code(e).to_string()),
-        error_message: Some(e.to_string()),
-        detail: Some(format!("failed: {}", account_error_code(e))),
+        error_code: Some(code.to_string()),
+        error_message: Some(message.to_string()),
+        detail: Some(format!("failed: {code}")),
         ..Changes::default()
     };
     blocking_store(state, move |s| {
