@@ -38,6 +38,10 @@ pub enum Error {
     /// The request is well formed but not acceptable in the current state.
     #[error("{0}")]
     Unprocessable(String),
+    /// A payment was refused for a business reason; `code` is stable (e.g. `insufficient_funds`,
+    /// `limit_exceeded`, `quote_expired`, `invalid_approval`). See `crate::orchestrator::errors`.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
     /// Storage failed; the operation was not applied.
     #[error("storage error")]
     Storage(#[from] rusqlite::Error),
@@ -59,6 +63,7 @@ impl Error {
             Error::AlreadyExists(_) => "already_exists",
             Error::IdempotencyConflict => "idempotency_conflict",
             Error::Unprocessable(_) => "unprocessable",
+            Error::Refused { code, .. } => code,
             Error::Storage(_) => "storage_error",
             Error::Internal(_) => "internal_error",
         }
@@ -73,7 +78,7 @@ impl Error {
             Error::Forbidden => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::AlreadyExists(_) | Error::IdempotencyConflict => StatusCode::CONFLICT,
-            Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Unprocessable(_) | Error::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Storage(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

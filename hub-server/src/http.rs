@@ -10,6 +10,7 @@ use tower_http::services::{ServeDir, ServeFile};
 use crate::accounts::{AccountSystem, Currency};
 use crate::auth::{Auth, AuthConfig, PinHasher};
 use crate::clock::{Clock, SystemClock};
+use crate::devices::DeviceStore;
 use crate::events::Events;
 use crate::fspiop::handler::Switch;
 use crate::ledger::{Ledger, LedgerOptions};
@@ -26,6 +27,8 @@ pub struct AppState {
     pub web_dir: Option<PathBuf>,
     pub auth: Arc<Auth>,
     pub payments: Arc<PaymentStore>,
+    /// Registered device keys (payment approval).
+    pub devices: Arc<DeviceStore>,
     /// The provider's accounts (embedded ledger or Fineract), only through the trait.
     pub accounts: Arc<dyn AccountSystem>,
     /// The embedded ledger when it is the account system (admin books, demo funding).
@@ -58,6 +61,7 @@ impl AppState {
                 config.auth_config(),
             )?),
             payments: Arc::new(PaymentStore::new(crate::db::open(&db)?)?),
+            devices: Arc::new(DeviceStore::new(crate::db::open(&db)?)?),
             accounts: Arc::new(ledger.clone()),
             ledger: Some(ledger),
             events: Arc::new(Events::default()),
@@ -81,6 +85,7 @@ impl AppState {
                 AuthConfig::default(),
             )?),
             payments: Arc::new(PaymentStore::new(mem()?)?),
+            devices: Arc::new(DeviceStore::new(mem()?)?),
             accounts: Arc::new(ledger.clone()),
             ledger: Some(ledger),
             events: Arc::new(Events::default()),

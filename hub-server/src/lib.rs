@@ -11,11 +11,13 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod devices;
 pub mod error;
 pub mod events;
 pub mod fspiop;
 pub mod http;
 pub mod ledger;
+pub mod orchestrator;
 pub mod payments;
 
 pub use error::{Error, Result};

@@ -89,6 +89,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let data_dir = &config.hub.data_dir;
     let state = AppState::open(&config, data_dir)
         .with_context(|| format!("cannot open the hub data in {}", data_dir.display()))?;
+    // Unfinished payments are driven to a terminal state now and then every 30 s.
+    let recovery = tokio::spawn(kipochi_hub::orchestrator::recovery::run(
+        state.clone(),
+        std::time::Duration::from_secs(30),
+    ));
     let listen = config.api.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -102,5 +107,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    recovery.abort();
     Ok(())
 }

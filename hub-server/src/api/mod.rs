@@ -1,7 +1,9 @@
 //! `/api/v1`: the wallet-facing JSON API. Request and response types are `kipochi_core::api`,
 //! shared with the core's hub client. Every error is `{code, message}` (see `crate::error`).
 
+mod devices;
 mod extract;
+mod payments;
 mod session;
 
 pub use extract::{ApiJson, CurrentUser};
@@ -18,6 +20,11 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/activate", post(session::activate))
         .route("/auth/logout", post(session::logout))
         .route("/me", get(session::me))
+        .route("/devices", post(devices::register).get(devices::list))
+        .route("/payments", post(payments::create))
+        .route("/payments/{id}", get(payments::get))
+        .route("/payments/{id}/approve", post(payments::approve))
+        .route("/payments/{id}/decline", post(payments::decline))
         .fallback(|| async { crate::Error::NotFound("endpoint") })
 }
 
@@ -34,3 +41,8 @@ where
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod payments_recovery_tests;
+#[cfg(test)]
+mod payments_tests;

@@ -3,7 +3,7 @@
 //! Payer (outgoing): `created → quoted → approved → reserved → sent → committed`, with the exits
 //! `declined` (customer said no), `expired` (quote or transfer ran out of time) and `failed` (any
 //! error; a hold, if one was made, has been released before this state is written). Internal
-//! (same-DFSP) payments skip `sent`: `reserved → committed`.
+//! (same-DFSP) payments are booked in one journal entry: `approved → committed` (no hold).
 //! Payee (incoming): `quoted → reserved → committed`, or `failed` when the switch aborts, or
 //! `expired` when no transfer arrived before the quote's expiry.
 
@@ -18,7 +18,7 @@ pub fn allowed(direction: Direction, from: PaymentState, to: PaymentState) -> bo
             (from, to),
             (Created, Quoted | Failed | Expired)
                 | (Quoted, Approved | Declined | Expired | Failed)
-                | (Approved, Reserved | Failed | Expired)
+                | (Approved, Reserved | Committed | Failed | Expired)
                 | (Reserved, Sent | Committed | Failed | Expired)
                 | (Sent, Committed | Failed | Expired)
         ),
@@ -54,8 +54,9 @@ mod tests {
         for pair in [Created, Quoted, Approved, Reserved, Sent, Committed].windows(2) {
             assert!(allowed(d, pair[0], pair[1]), "{pair:?}");
         }
-        // Internal payment: no switch involved.
+        // Internal payment: no switch involved, one journal entry.
         assert!(allowed(d, Reserved, Committed));
+        assert!(allowed(d, Approved, Committed));
         // No skipping approval, no going back.
         assert!(!allowed(d, Quoted, Reserved));
         assert!(!allowed(d, Sent, Reserved));

@@ -1,0 +1,16 @@
+//! Payment orchestration: drives payments through the durable states of `crate::payments`,
+//! talking to the accounts only through `AccountSystem`.
+//!
+//! - `resolve`: request → payee alias, amount and reference (amount rules, QR decoding).
+//! - `payer`: create / approve / decline / get for same-DFSP payments.
+//! - `terms`: wire views (quote, payment) and the approval terms rebuilt from the stored quote.
+//! - `notify`: server-sent events when a payment finishes.
+//! - `recovery`: drives unfinished payments to a terminal state after a restart.
+//! - `errors`: the one `AccountError` → API error mapping.
+
+pub mod errors;
+mod notify;
+pub mod payer;
+pub mod recovery;
+pub mod resolve;
+pub mod terms;
