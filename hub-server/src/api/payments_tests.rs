@@ -16,7 +16,6 @@ use crate::accounts::{
 use crate::auth::{NewUser, Role};
 use crate::ledger::{FeeRule, Ledger, LedgerOptions};
 use crate::orchestrator::payer::QUOTE_TTL_MS;
-use crate::orchestrator::terms;
 
 pub(super) struct Pay {
     pub h: Harness,
@@ -191,7 +190,7 @@ pub(super) fn terms_of(quote: &Value, device_id: &str) -> ApprovalTerms {
         currency: s(&quote["currency"]),
         fee: s(&quote["fee"]),
         total: s(&quote["total"]),
-        expiry: terms::expiry_text(quote["expiry"].as_i64().unwrap()).unwrap(),
+        expiry: kipochi_core::api::rfc3339_millis(quote["expiry"].as_i64().unwrap()),
         nonce: s(&quote["nonce"]),
         device_id: device_id.to_string(),
     }

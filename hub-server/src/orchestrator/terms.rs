@@ -1,9 +1,8 @@
 //! Wire views of a stored payment: amounts as Mojaloop strings, the quote the wallet sees and the
 //! approval terms rebuilt from the stored payment (never from the request).
 
-use chrono::{DateTime, SecondsFormat};
 use kipochi_core::api::{ApiError, Payee, Payment, Quote};
-use kipochi_core::approval::{self, ApprovalTerms};
+use kipochi_core::approval::ApprovalTerms;
 use kipochi_core::money::{Amount, Currency, Money};
 
 use crate::error::{Error, Result};
@@ -36,14 +35,6 @@ pub fn parse_amount(text: &str, code: &str) -> Result<i64> {
         return Err(Error::InvalidRequest("amount must be positive".into()));
     }
     Ok(minor)
-}
-
-/// Quote expiry as the RFC 3339 text the approval terms carry (UTC, milliseconds, `Z`), e.g.
-/// `2023-11-14T22:13:20.000Z`. Wallets convert `Quote::expiry` with the same format.
-pub fn expiry_text(ms: i64) -> Result<String> {
-    DateTime::from_timestamp_millis(ms)
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::Millis, true))
-        .ok_or_else(|| Error::Internal("expiry out of range".into()))
 }
 
 fn payee(p: &PaymentRecord) -> Payee {
@@ -79,23 +70,9 @@ fn total(p: &PaymentRecord) -> Result<i64> {
 }
 
 /// The approval terms of the stored quote for `device_id`: what the device must have signed.
+/// Built by the same core function the wallet uses, from the STORED quote.
 pub fn approval_terms(p: &PaymentRecord, device_id: &str) -> Result<ApprovalTerms> {
-    let q = quote(p)?;
-    Ok(ApprovalTerms {
-        payment_id: q.payment_id,
-        payee: approval::Payee {
-            id_type: q.payee.id_type,
-            id: q.payee.id,
-            name: q.payee.name,
-        },
-        amount: q.amount,
-        currency: q.currency,
-        fee: q.fee,
-        total: q.total,
-        expiry: expiry_text(q.expiry)?,
-        nonce: q.nonce,
-        device_id: device_id.to_string(),
-    })
+    Ok(quote(p)?.approval_terms(device_id))
 }
 
 /// The wallet's view of a payment.
@@ -132,13 +109,5 @@ mod tests {
             assert!(parse_amount(bad, "USD").is_err(), "{bad}");
         }
         assert!(parse_amount("10.5", "JPY").is_err());
-    }
-
-    #[test]
-    fn expiry_is_rfc3339_utc_millis() {
-        assert_eq!(
-            expiry_text(1_700_000_300_000).unwrap(),
-            "2023-11-14T22:18:20.000Z"
-        );
     }
 }
