@@ -1,6 +1,7 @@
 //! `/api/v1`: the wallet-facing JSON API. Request and response types are `kipochi_core::api`,
 //! shared with the core's hub client. Every error is `{code, message}` (see `crate::error`).
 
+mod account;
 mod extract;
 mod session;
 
@@ -18,6 +19,8 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/activate", post(session::activate))
         .route("/auth/logout", post(session::logout))
         .route("/me", get(session::me))
+        .route("/balance", get(account::balance))
+        .route("/history", get(account::history))
         .fallback(|| async { crate::Error::NotFound("endpoint") })
 }
 
@@ -32,5 +35,7 @@ where
         .map_err(|_| crate::Error::Internal("blocking task failed".into()))?
 }
 
+#[cfg(test)]
+mod account_tests;
 #[cfg(test)]
 mod tests;
