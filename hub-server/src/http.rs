@@ -12,6 +12,7 @@ use crate::auth::{Auth, AuthConfig, PinHasher};
 use crate::clock::{Clock, SystemClock};
 use crate::events::Events;
 use crate::fspiop::handler::Switch;
+use crate::idempotency::IdempotencyStore;
 use crate::ledger::{Ledger, LedgerOptions};
 use crate::payments::PaymentStore;
 
@@ -34,6 +35,8 @@ pub struct AppState {
     /// The Mojaloop switch (FSPIOP client); `None` when the hub runs without one.
     pub switch: Option<Arc<dyn Switch>>,
     pub clock: Arc<dyn Clock>,
+    /// Idempotency records of keyed wallet calls (agent onboarding).
+    pub idempotency: Arc<IdempotencyStore>,
 }
 
 impl AppState {
@@ -63,6 +66,7 @@ impl AppState {
             events: Arc::new(Events::default()),
             switch: None,
             clock: Arc::new(SystemClock),
+            idempotency: Arc::new(IdempotencyStore::new(crate::db::open(&db)?)?),
         })
     }
 
@@ -86,6 +90,7 @@ impl AppState {
             events: Arc::new(Events::default()),
             switch: None,
             clock,
+            idempotency: Arc::new(IdempotencyStore::new(mem()?)?),
         })
     }
 

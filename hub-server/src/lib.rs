@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod fspiop;
 pub mod http;
+pub mod idempotency;
 pub mod ledger;
 pub mod payments;
 

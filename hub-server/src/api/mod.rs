@@ -2,6 +2,7 @@
 //! shared with the core's hub client. Every error is `{code, message}` (see `crate::error`).
 
 mod account;
+mod agent;
 mod extract;
 mod session;
 
@@ -21,6 +22,10 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(session::me))
         .route("/balance", get(account::balance))
         .route("/history", get(account::history))
+        .route(
+            "/agent/customers",
+            post(agent::onboard).get(agent::customers),
+        )
         .fallback(|| async { crate::Error::NotFound("endpoint") })
 }
 
@@ -37,5 +42,7 @@ where
 
 #[cfg(test)]
 mod account_tests;
+#[cfg(test)]
+mod agent_tests;
 #[cfg(test)]
 mod tests;
