@@ -9,7 +9,6 @@ use tower::ServiceExt;
 
 use super::agent::account_id_for;
 use super::tests::Harness;
-use crate::accounts::AccountSystem;
 use crate::auth::{NewUser, Role};
 use crate::http::app;
 
