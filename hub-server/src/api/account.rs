@@ -4,13 +4,14 @@
 //! name another account, so a user can never see someone else's balance.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use kipochi_core::api::{Balance, Direction, Page};
 use kipochi_core::api_extra::HistoryItem;
 use kipochi_core::money::{Currency, Money};
 use serde::Deserialize;
 
 use super::CurrentUser;
+use super::query::ApiQuery;
 use crate::accounts::{AccountError, AccountId, PageRequest, TransferKind};
 use crate::error::{Error, Result};
 use crate::http::AppState;
@@ -89,7 +90,7 @@ pub(super) struct HistoryQuery {
 pub(super) async fn history(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<HistoryQuery>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Json<Page<HistoryItem>>> {
     let account = account_of(&user)?;
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);

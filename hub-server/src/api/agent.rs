@@ -18,7 +18,7 @@
 //! code (the first one was never shown to anyone).
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate};
@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::account::account_error;
+use super::query::ApiQuery;
 use super::{ApiJson, CurrentUser, blocking};
 use crate::accounts::{AccountId, AccountKind, Alias, AliasType, Limits, OpenAccount};
 use crate::auth::{NewUser, Role, User, validate_phone};
@@ -283,7 +284,7 @@ pub(super) struct ListQuery {
 pub(super) async fn customers(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<OnboardedCustomer>>> {
     let agent = user.require(&[Role::Agent])?;
     let limit = q.limit.unwrap_or(MAX_LIST);

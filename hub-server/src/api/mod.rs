@@ -2,8 +2,10 @@
 //! shared with the core's hub client. Every error is `{code, message}` (see `crate::error`).
 
 mod account;
+mod admin;
 mod agent;
 mod extract;
+mod query;
 mod session;
 
 pub use extract::{ApiJson, CurrentUser};
@@ -22,6 +24,9 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(session::me))
         .route("/balance", get(account::balance))
         .route("/history", get(account::history))
+        .route("/admin/payments", get(admin::search))
+        .route("/admin/payments/{id}", get(admin::payment))
+        .route("/admin/ledger", get(admin::ledger))
         .route(
             "/agent/customers",
             post(agent::onboard).get(agent::customers),
@@ -42,6 +47,8 @@ where
 
 #[cfg(test)]
 mod account_tests;
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod agent_tests;
 #[cfg(test)]
