@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod agent;
+mod events;
 mod extract;
 mod query;
 mod session;
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(session::me))
         .route("/balance", get(account::balance))
         .route("/history", get(account::history))
+        .route("/events", get(events::events))
         .route("/admin/payments", get(admin::search))
         .route("/admin/payments/{id}", get(admin::payment))
         .route("/admin/ledger", get(admin::ledger))
@@ -51,5 +53,7 @@ mod account_tests;
 mod admin_tests;
 #[cfg(test)]
 mod agent_tests;
+#[cfg(test)]
+mod events_tests;
 #[cfg(test)]
 mod tests;
