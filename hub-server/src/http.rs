@@ -110,6 +110,7 @@ pub fn app(state: AppState) -> Router {
     let web_dir = state.web_dir.clone();
     let router = Router::new()
         .route("/healthz", get(healthz))
+        .merge(crate::api::ops::routes())
         .nest("/api/v1", crate::api::routes())
         .with_state(state);
     match web_dir {

@@ -6,6 +6,7 @@ mod admin;
 mod agent;
 mod events;
 mod extract;
+pub mod ops;
 mod query;
 mod session;
 
