@@ -232,3 +232,117 @@ async fn agents_list_their_own_customers_without_codes() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+/// A switch that records participant registrations and can be made to fail them. The payment
+/// calls are not part of onboarding and answer as an unreachable switch would.
+#[derive(Default)]
+struct RecordingSwitch {
+    fail: std::sync::atomic::AtomicBool,
+    registered: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl crate::fspiop::Switch for RecordingSwitch {
+    async fn lookup_party(
+        &self,
+        _: &crate::fspiop::types::PartyIdInfo,
+    ) -> Result<crate::fspiop::handler::PartyLookup, crate::fspiop::handler::SwitchError> {
+        Err(crate::fspiop::handler::SwitchError::Timeout)
+    }
+    async fn request_quote(
+        &self,
+        _: &crate::fspiop::primitives::FspId,
+        _: &crate::fspiop::types::QuotesPostRequest,
+    ) -> Result<crate::fspiop::types::QuotesIdPutResponse, crate::fspiop::handler::SwitchError>
+    {
+        Err(crate::fspiop::handler::SwitchError::Timeout)
+    }
+    async fn transfer(
+        &self,
+        _: &crate::fspiop::types::TransfersPostRequest,
+    ) -> crate::fspiop::handler::TransferOutcome {
+        crate::fspiop::handler::TransferOutcome::Unknown {
+            reason: "unreachable".into(),
+        }
+    }
+    async fn get_transfer(
+        &self,
+        _: &crate::fspiop::primitives::CorrelationId,
+        _: &crate::fspiop::primitives::FspId,
+        _: &crate::fspiop::types::IlpCondition,
+    ) -> crate::fspiop::handler::TransferOutcome {
+        crate::fspiop::handler::TransferOutcome::Unknown {
+            reason: "unreachable".into(),
+        }
+    }
+    async fn register_participant(
+        &self,
+        party: &crate::fspiop::types::PartyIdInfo,
+        currency: Option<&crate::fspiop::primitives::Currency>,
+    ) -> Result<(), crate::fspiop::handler::SwitchError> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(crate::fspiop::handler::SwitchError::Timeout);
+        }
+        assert_eq!(currency.map(|c| c.to_string()), Some("TZS".into()));
+        self.registered
+            .lock()
+            .unwrap()
+            .push(party.party_identifier.clone());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn msisdn_is_registered_at_the_switch_and_a_failed_registration_is_resumed() {
+    let mut h = Harness::new();
+    let switch = std::sync::Arc::new(RecordingSwitch::default());
+    switch.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    h.state.switch = Some(switch.clone());
+    let agent = h.user("255712200070", Role::Agent).await;
+    let (status, body) = post(&h, &agent, Some(KEY), form("255712200071")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    // The user and account exist; the record stays pending so the retry resumes.
+    assert!(recorded(&h, KEY));
+    let created = h.state.auth.user_by_phone("255712200071").unwrap().unwrap();
+    switch
+        .fail
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    let (status, body) = post(&h, &agent, Some(KEY), form("255712200071")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["customer_id"], created.id.to_string());
+    assert_eq!(*switch.registered.lock().unwrap(), ["255712200071"]);
+    let (_, again) = post(&h, &agent, Some(KEY), form("255712200071")).await;
+    assert_eq!(again, body);
+    assert_eq!(switch.registered.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn activated_users_get_no_new_activation_code() {
+    let h = Harness::new();
+    let new = NewUser {
+        phone: "255712200080".into(),
+        display_name: "Juma".into(),
+        role: Role::Customer,
+        kyc_tier: 1,
+        account_id: None,
+    };
+    let now = h.state.now();
+    let (user, first) = h.state.auth.create_user(&new, now).unwrap();
+    let second = h.state.auth.reissue_activation_code(user.id, now).unwrap();
+    if second != first {
+        assert!(
+            h.state
+                .auth
+                .activate("255712200080", &first, "4821", now)
+                .is_err()
+        );
+    }
+    h.state
+        .auth
+        .activate("255712200080", &second, "4821", now)
+        .unwrap();
+    assert!(matches!(
+        h.state.auth.reissue_activation_code(user.id, now),
+        Err(crate::Error::Unprocessable(_))
+    ));
+}
