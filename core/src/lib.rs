@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod api_extra;
 pub mod approval;
 mod error;
 pub mod ids;

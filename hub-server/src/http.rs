@@ -13,6 +13,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::devices::DeviceStore;
 use crate::events::Events;
 use crate::fspiop::handler::Switch;
+use crate::idempotency::IdempotencyStore;
 use crate::ledger::{Ledger, LedgerOptions};
 use crate::payments::PaymentStore;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     /// The Mojaloop switch (FSPIOP client); `None` when the hub runs without one.
     pub switch: Option<Arc<dyn Switch>>,
     pub clock: Arc<dyn Clock>,
+    /// Idempotency records of keyed wallet calls (agent onboarding).
+    pub idempotency: Arc<IdempotencyStore>,
 }
 
 impl AppState {
@@ -67,6 +70,7 @@ impl AppState {
             events: Arc::new(Events::default()),
             switch: None,
             clock: Arc::new(SystemClock),
+            idempotency: Arc::new(IdempotencyStore::new(crate::db::open(&db)?)?),
         })
     }
 
@@ -91,6 +95,7 @@ impl AppState {
             events: Arc::new(Events::default()),
             switch: None,
             clock,
+            idempotency: Arc::new(IdempotencyStore::new(mem()?)?),
         })
     }
 
@@ -110,6 +115,7 @@ pub fn app(state: AppState) -> Router {
     let web_dir = state.web_dir.clone();
     let router = Router::new()
         .route("/healthz", get(healthz))
+        .merge(crate::api::ops::routes())
         .nest("/api/v1", crate::api::routes())
         .with_state(state);
     match web_dir {

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod fspiop;
 pub mod http;
+pub mod idempotency;
 pub mod ledger;
 pub mod orchestrator;
 pub mod payments;

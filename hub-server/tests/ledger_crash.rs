@@ -105,7 +105,7 @@ async fn parent() {
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut acked = Vec::new();
     let mut lines = BufReader::new(stdout).lines();
-    let mut record = |line: String, acked: &mut Vec<TransferId>| {
+    let record = |line: String, acked: &mut Vec<TransferId>| {
         if let Some(id) = line.strip_prefix("ack ") {
             acked.push(TransferId(Uuid::parse_str(id).unwrap()));
         }

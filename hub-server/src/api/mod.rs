@@ -1,9 +1,15 @@
 //! `/api/v1`: the wallet-facing JSON API. Request and response types are `kipochi_core::api`,
 //! shared with the core's hub client. Every error is `{code, message}` (see `crate::error`).
 
+mod account;
+mod admin;
+mod agent;
 mod devices;
+mod events;
 mod extract;
+pub mod ops;
 mod payments;
+mod query;
 mod session;
 
 pub use extract::{ApiJson, CurrentUser};
@@ -25,6 +31,16 @@ pub fn routes() -> Router<AppState> {
         .route("/payments/{id}", get(payments::get))
         .route("/payments/{id}/approve", post(payments::approve))
         .route("/payments/{id}/decline", post(payments::decline))
+        .route("/balance", get(account::balance))
+        .route("/history", get(account::history))
+        .route("/events", get(events::events))
+        .route("/admin/payments", get(admin::search))
+        .route("/admin/payments/{id}", get(admin::payment))
+        .route("/admin/ledger", get(admin::ledger))
+        .route(
+            "/agent/customers",
+            post(agent::onboard).get(agent::customers),
+        )
         .fallback(|| async { crate::Error::NotFound("endpoint") })
 }
 
@@ -39,6 +55,14 @@ where
         .map_err(|_| crate::Error::Internal("blocking task failed".into()))?
 }
 
+#[cfg(test)]
+mod account_tests;
+#[cfg(test)]
+mod admin_tests;
+#[cfg(test)]
+mod agent_tests;
+#[cfg(test)]
+mod events_tests;
 #[cfg(test)]
 mod tests;
 

@@ -186,6 +186,21 @@ impl Auth {
         store::delete_session(&*self.conn()?, &token_digest(token))
     }
 
+    /// Replaces the activation code of a user still waiting for activation and returns the new
+    /// one (the old one stops working). Used when an onboarding is resumed after a crash that
+    /// lost the first code. An activated user is refused: their PIN is already set.
+    pub fn reissue_activation_code(&self, user_id: Uuid, now: i64) -> Result<String> {
+        let conn = self.conn()?;
+        let rec = store::find_by_id(&conn, user_id)?.ok_or(Error::NotFound("user"))?;
+        if rec.user.status != UserStatus::PendingActivation {
+            return Err(Error::Unprocessable("user is already activated".into()));
+        }
+        let code = activation_code();
+        let hash = self.hasher.hash(&code)?;
+        store::set_activation(&conn, user_id, &hash, now + self.config.activation_ttl_ms)?;
+        Ok(code)
+    }
+
     /// Looks a user up by phone number.
     pub fn user_by_phone(&self, phone: &str) -> Result<Option<User>> {
         Ok(store::find_by_phone(&*self.conn()?, phone)?.map(|r| r.user))

@@ -176,6 +176,20 @@ pub(super) fn set_pin(conn: &Connection, id: Uuid, pin_hash: &str) -> Result<()>
     Ok(())
 }
 
+pub(super) fn set_activation(
+    conn: &Connection,
+    id: Uuid,
+    activation_hash: &str,
+    expires_at: i64,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE users SET activation_hash = ?2, activation_expires_at = ?3
+         WHERE id = ?1 AND pin_hash IS NULL",
+        params![id.to_string(), activation_hash, expires_at],
+    )?;
+    Ok(())
+}
+
 pub(super) fn set_failures(
     conn: &Connection,
     id: Uuid,

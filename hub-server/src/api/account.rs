@@ -1,0 +1,149 @@
+//! The caller's own money: `GET /balance` and `GET /history` (paged, newest first).
+//!
+//! Both read the account system for the logged-in user's `account_id` only; there is no way to
+//! name another account, so a user can never see someone else's balance.
+
+use axum::Json;
+use axum::extract::State;
+use kipochi_core::api::{Balance, Direction, Page};
+use kipochi_core::api_extra::HistoryItem;
+use kipochi_core::money::{Currency, Money};
+use serde::Deserialize;
+
+use super::CurrentUser;
+use super::query::ApiQuery;
+use crate::accounts::{AccountError, AccountId, PageRequest, TransferKind};
+use crate::error::{Error, Result};
+use crate::http::AppState;
+
+/// Largest history page a client may ask for.
+pub(crate) const MAX_PAGE: u32 = 200;
+const DEFAULT_PAGE: u32 = 50;
+
+/// Renders `minor` units of `currency` as a Mojaloop amount string (`"10.5"`); negative amounts
+/// get a leading `-` (only system accounts can be negative).
+pub(crate) fn amount(minor: i64, currency: &str) -> Result<String> {
+    let cur = Currency::from_alpha(currency)
+        .ok_or_else(|| Error::Internal(format!("unknown currency {currency:?}")))?;
+    let abs = minor
+        .checked_abs()
+        .ok_or_else(|| Error::Internal("amount out of range".into()))?;
+    let text = Money::from_minor_units(abs, cur)
+        .to_mojaloop()
+        .map_err(|e| Error::Internal(format!("cannot render amount: {e}")))?
+        .0;
+    Ok(if minor < 0 { format!("-{text}") } else { text })
+}
+
+/// Maps account-system failures to API errors (ids only, never personal data).
+pub(crate) fn account_error(e: AccountError) -> Error {
+    match e {
+        AccountError::AccountNotFound(_) => Error::NotFound("account"),
+        AccountError::TransferNotFound(_) => Error::NotFound("transfer"),
+        AccountError::PartyNotFound(_) => Error::NotFound("party"),
+        AccountError::AliasInUse(_) => Error::AlreadyExists("phone number"),
+        AccountError::Conflict(_) => Error::IdempotencyConflict,
+        AccountError::InvalidInput(m) => Error::InvalidRequest(m),
+        AccountError::Unavailable(m) => Error::Internal(m),
+        other => Error::Unprocessable(other.to_string()),
+    }
+}
+
+/// The caller's account id, or 404 when the user has no account (e.g. an admin).
+fn account_of(user: &CurrentUser) -> Result<AccountId> {
+    let id = user
+        .0
+        .account_id
+        .as_deref()
+        .ok_or(Error::NotFound("account"))?;
+    id.parse()
+        .map(AccountId)
+        .map_err(|_| Error::NotFound("account"))
+}
+
+pub(super) async fn balance(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Balance>> {
+    let account = account_of(&user)?;
+    let b = state
+        .accounts
+        .balance(account)
+        .await
+        .map_err(account_error)?;
+    let currency = b.ledger.currency.as_str();
+    Ok(Json(Balance {
+        currency: currency.to_string(),
+        ledger: amount(b.ledger.minor, currency)?,
+        available: amount(b.available.minor, currency)?,
+        as_of: state.now(),
+    }))
+}
+
+/// Query of `GET /history`: `cursor` is the `next_cursor` of the previous page.
+#[derive(Debug, Deserialize)]
+pub(super) struct HistoryQuery {
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+pub(super) async fn history(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
+) -> Result<Json<Page<HistoryItem>>> {
+    let account = account_of(&user)?;
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(Error::InvalidRequest(format!(
+            "limit must be 1 to {MAX_PAGE}"
+        )));
+    }
+    let before = match q.cursor.as_deref() {
+        None => None,
+        Some(c) => Some(
+            c.parse::<i64>()
+                .map_err(|_| Error::InvalidRequest("bad cursor".into()))?,
+        ),
+    };
+    let page = state
+        .accounts
+        .history(account, PageRequest { before, limit })
+        .await
+        .map_err(account_error)?;
+    let items = page
+        .entries
+        .iter()
+        .map(|e| {
+            let currency = e.amount.currency.as_str();
+            Ok(HistoryItem {
+                transfer_id: e.transfer_id.to_string(),
+                kind: kind_str(e.kind).into(),
+                direction: if e.amount.minor < 0 {
+                    Direction::Outgoing
+                } else {
+                    Direction::Incoming
+                },
+                amount: amount(e.amount.minor, currency)?
+                    .trim_start_matches('-')
+                    .into(),
+                currency: currency.into(),
+                balance_after: amount(e.balance_after, currency)?,
+                at: e.at_ms,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Json(Page {
+        items,
+        next_cursor: page.next.map(|n| n.to_string()),
+    }))
+}
+
+fn kind_str(kind: TransferKind) -> &'static str {
+    match kind {
+        TransferKind::Outgoing => "outgoing",
+        TransferKind::Incoming => "incoming",
+        TransferKind::Internal => "internal",
+        TransferKind::Funding => "funding",
+    }
+}

@@ -1,0 +1,177 @@
+//! Operations endpoints outside `/api/v1`: `/readyz` (every store answers) and `/metrics`
+//! (Prometheus text format).
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use kipochi_core::api::PaymentState;
+use prometheus::{Encoder, IntGaugeVec, Opts, Registry, TextEncoder};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::blocking;
+use crate::accounts::{AccountError, AccountId};
+use crate::error::{Error, Result};
+use crate::http::AppState;
+
+/// Every payment state, so `/metrics` reports zeros too (stable series for dashboards).
+const STATES: [PaymentState; 9] = [
+    PaymentState::Created,
+    PaymentState::Quoted,
+    PaymentState::Approved,
+    PaymentState::Reserved,
+    PaymentState::Sent,
+    PaymentState::Committed,
+    PaymentState::Declined,
+    PaymentState::Expired,
+    PaymentState::Failed,
+];
+
+/// `/readyz` and `/metrics`, merged into the top-level router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+/// 200 when the users, payments and idempotency stores and the account system answer; 503 with
+/// the failing checks otherwise (names only, no error details).
+async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let auth = state.auth.clone();
+    let users = blocking(move || auth.user_by_phone("00000000").map(|_| ()))
+        .await
+        .is_ok();
+    let payments = state.payments.clone();
+    let payments = blocking(move || Ok(payments.counts_by_state().map(|_| ())?))
+        .await
+        .is_ok();
+    let idem = state.idempotency.clone();
+    let idempotency = blocking(move || idem.check()).await.is_ok();
+    // An unknown account is a normal answer; only an unreachable account system is not ready.
+    let accounts = !matches!(
+        state.accounts.account(AccountId(Uuid::nil())).await,
+        Err(AccountError::Unavailable(_))
+    );
+    let ready = users && payments && idempotency && accounts;
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let checks = json!({
+        "users": users, "payments": payments, "idempotency": idempotency, "accounts": accounts,
+    });
+    let word = if ready { "ready" } else { "not_ready" };
+    (status, Json(json!({ "status": word, "checks": checks })))
+}
+
+fn state_label(s: PaymentState) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Renders the hub's gauges in the Prometheus text format.
+pub fn render_metrics(counts: &[(PaymentState, u64)]) -> Result<String> {
+    let registry = Registry::new();
+    let payments = IntGaugeVec::new(
+        Opts::new("kipochi_payments", "Payments by current state."),
+        &["state"],
+    )
+    .map_err(|e| Error::Internal(format!("metrics: {e}")))?;
+    registry
+        .register(Box::new(payments.clone()))
+        .map_err(|e| Error::Internal(format!("metrics: {e}")))?;
+    for s in STATES {
+        let n = counts
+            .iter()
+            .filter(|(c, _)| *c == s)
+            .map(|(_, n)| *n)
+            .sum::<u64>();
+        payments
+            .with_label_values(&[state_label(s).as_str()])
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+    let mut out = Vec::new();
+    TextEncoder::new()
+        .encode(&registry.gather(), &mut out)
+        .map_err(|e| Error::Internal(format!("metrics: {e}")))?;
+    String::from_utf8(out).map_err(|e| Error::Internal(format!("metrics: {e}")))
+}
+
+async fn metrics(State(state): State<AppState>) -> Result<Response> {
+    let payments = state.payments.clone();
+    let counts = blocking(move || Ok(payments.counts_by_state()?)).await?;
+    let text = render_metrics(&counts)?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::api::tests::Harness;
+    use crate::http::app;
+
+    async fn get(h: &Harness, path: &str) -> (StatusCode, String) {
+        let res = app(h.state.clone())
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn readyz_checks_every_store() {
+        let h = Harness::new();
+        let (status, body) = get(&h, "/readyz").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["status"], "ready");
+        assert_eq!(v["checks"]["accounts"], true);
+        assert_eq!(v["checks"]["payments"], true);
+    }
+
+    #[tokio::test]
+    async fn metrics_count_payments_by_state() {
+        let h = Harness::new();
+        let (status, text) = get(&h, "/metrics").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(text.contains("# TYPE kipochi_payments gauge"), "{text}");
+        assert!(
+            text.contains("kipochi_payments{state=\"committed\"} 0"),
+            "{text}"
+        );
+        let counts = [(PaymentState::Committed, 7), (PaymentState::Failed, 2)];
+        let text = render_metrics(&counts).unwrap();
+        assert!(
+            text.contains("kipochi_payments{state=\"committed\"} 7"),
+            "{text}"
+        );
+        assert!(
+            text.contains("kipochi_payments{state=\"failed\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("kipochi_payments{state=\"sent\"} 0"),
+            "{text}"
+        );
+    }
+}
