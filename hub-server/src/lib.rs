@@ -17,6 +17,7 @@ pub mod fspiop;
 pub mod http;
 pub mod ledger;
 pub mod payments;
+pub mod switch;
 
 pub use error::{Error, Result};
 pub use http::{AppState, app};
