@@ -185,12 +185,19 @@ fn get(conn: &Connection, id: &str) -> Result<Option<Transfer>> {
 }
 
 fn add_position(conn: &Connection, fsp: &str, cur: &str, pos: i64, res: i64) -> Result<()> {
-    conn.execute(
-        "INSERT INTO positions (fsp_id, currency, position, reserved) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (fsp_id, currency) DO UPDATE
-         SET position = position + ?3, reserved = reserved + ?4",
+    // UPDATE first: an UPSERT would check `reserved >= 0` on the never-inserted row.
+    let n = conn.execute(
+        "UPDATE positions SET position = position + ?3, reserved = reserved + ?4
+         WHERE fsp_id = ?1 AND currency = ?2",
         params![fsp, cur, pos, res],
     )?;
+    if n == 0 {
+        conn.execute(
+            "INSERT INTO positions (fsp_id, currency, position, reserved)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![fsp, cur, pos, res],
+        )?;
+    }
     Ok(())
 }
 
