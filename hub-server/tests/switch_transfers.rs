@@ -43,10 +43,10 @@ async fn committed_transfer_moves_positions_and_reaches_the_payer() {
 
     let path = format!("/transfers/{id}");
     let put = fulfilment(&f, "COMMITTED");
-    let (status, dbg) = lab
+    let (status, answer) = lab
         .send(Method::PUT, &path, GREEN, Some(BLUE), Some(put.clone()))
         .await;
-    assert_eq!(status, StatusCode::OK, "{dbg}");
+    assert_eq!(status, StatusCode::OK, "{answer}");
     let got = lab.blue.next().await;
     assert_eq!((got.path.clone(), got.body), (path.clone(), put));
     assert_eq!(lab.position(BLUE), (25_050, 0));

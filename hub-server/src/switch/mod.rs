@@ -100,8 +100,14 @@ impl Running {
 
 /// Opens the store, binds `config.listen` and serves with the expiry timer running.
 pub async fn start(config: &SwitchConfig) -> Result<Running> {
-    let hub = Arc::new(Hub::open(config)?);
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    start_on(listener, config).await
+}
+
+/// Like [`start`] on an already bound listener (`config.listen` is ignored), for callers that
+/// must know the switch's address before starting it.
+pub async fn start_on(listener: tokio::net::TcpListener, config: &SwitchConfig) -> Result<Running> {
+    let hub = Arc::new(Hub::open(config)?);
     let addr = listener.local_addr()?;
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let app = router(hub.clone());
