@@ -394,3 +394,113 @@ impl Store {
         Ok(ids)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transfer(id: &str, amount: i64) -> Transfer {
+        Transfer {
+            id: id.into(),
+            hash: format!("h-{id}-{amount}"),
+            payer: "blue".into(),
+            payee: "green".into(),
+            currency: "TZS".into(),
+            amount,
+            condition: "c".into(),
+            expires_at: 1_000,
+            state: State::Reserved,
+            fulfilment: None,
+            completed: None,
+            error: None,
+            version: "1.1".into(),
+        }
+    }
+
+    fn total(store: &Store) -> i64 {
+        store.position("blue", "TZS").unwrap().position
+            + store.position("green", "TZS").unwrap().position
+    }
+
+    #[test]
+    fn a_transfer_finishes_once_and_positions_sum_to_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(
+            store.prepare(&transfer("a", 70), 100).unwrap(),
+            Prepared::Reserved
+        );
+        assert_eq!(
+            store.prepare(&transfer("b", 31), 100).unwrap(),
+            Prepared::CapExceeded
+        );
+        assert_eq!(
+            store.prepare(&transfer("a", 71), 100).unwrap(),
+            Prepared::Modified
+        );
+        assert!(matches!(
+            store.prepare(&transfer("a", 70), 100).unwrap(),
+            Prepared::Duplicate(t) if t.state == State::Reserved
+        ));
+        assert_eq!(store.position("blue", "TZS").unwrap().reserved, 70);
+
+        assert!(matches!(
+            store.commit("a", "f", "t").unwrap(),
+            Finished::Done(_)
+        ));
+        // Neither a second commit nor a late abort changes anything.
+        assert!(matches!(
+            store.commit("a", "f", "t").unwrap(),
+            Finished::NotReserved(Some(_))
+        ));
+        assert!(matches!(
+            store.abort("a", "3303", "x", "t").unwrap(),
+            Finished::NotReserved(Some(_))
+        ));
+        assert!(matches!(
+            store.abort("zz", "3303", "x", "t").unwrap(),
+            Finished::NotReserved(None)
+        ));
+        let blue = store.position("blue", "TZS").unwrap();
+        assert_eq!((blue.position, blue.reserved), (70, 0));
+        assert_eq!(total(&store), 0);
+
+        // The refused one is stored aborted with 4001, and nothing is reserved for it.
+        let b = store.transfer("b").unwrap().unwrap();
+        assert_eq!(b.state, State::Aborted);
+        assert_eq!(b.error.unwrap().0, "4001");
+
+        // 30 left under the cap; an abort releases it again.
+        assert_eq!(
+            store.prepare(&transfer("c", 30), 100).unwrap(),
+            Prepared::Reserved
+        );
+        assert_eq!(store.expired(999).unwrap(), Vec::<String>::new());
+        assert_eq!(store.expired(1_000).unwrap(), vec!["c".to_owned()]);
+        assert!(matches!(
+            store.abort("c", "3303", "Transfer expired", "t").unwrap(),
+            Finished::Done(t) if t.state == State::Aborted
+        ));
+        assert_eq!(store.position("blue", "TZS").unwrap().reserved, 0);
+        drop(store);
+
+        let reopened = Store::open(dir.path()).unwrap();
+        assert_eq!(reopened.position("blue", "TZS").unwrap().position, 70);
+        assert_eq!(total(&reopened), 0);
+    }
+
+    #[test]
+    fn oracle_owner_moves_and_only_the_owner_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.set_owner("MSISDN", "1", "blue", Some("TZS")).unwrap();
+        store.set_owner("MSISDN", "1", "green", None).unwrap();
+        assert_eq!(
+            store.owner("MSISDN", "1").unwrap().as_deref(),
+            Some("green")
+        );
+        assert!(!store.delete_owner("MSISDN", "1", "blue").unwrap());
+        assert!(store.delete_owner("MSISDN", "1", "green").unwrap());
+        assert_eq!(store.owner("MSISDN", "1").unwrap(), None);
+    }
+}

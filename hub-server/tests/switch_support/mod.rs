@@ -176,41 +176,61 @@ net_debit_cap = "1000000"
         destination: Option<&str>,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
-        let resource = match path.split('/').nth(1).unwrap() {
-            "parties" => Resource::Parties,
-            "participants" => Resource::Participants,
-            "quotes" => Resource::Quotes,
-            _ => Resource::Transfers,
-        };
-        let source: FspId = source.parse().unwrap();
-        let destination: Option<FspId> = destination.map(|d| d.parse().unwrap());
-        let hdrs = headers::outbound(
-            resource,
-            Version::V1_1,
-            &method,
-            &source,
-            destination.as_ref(),
-        );
-        let mut req = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.url));
-        for (k, v) in hdrs {
-            if body.is_none() && k == "content-type" {
-                continue;
-            }
-            req = req.header(k, v);
-        }
-        if let Some(b) = body {
-            req = req.body(serde_json::to_vec(&b).unwrap());
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        let bytes = resp.bytes().await.unwrap();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        send(
+            &self.http,
+            &self.url,
+            method,
+            path,
+            source,
+            destination,
+            body,
         )
+        .await
     }
+}
+
+/// Sends an FSPIOP request (v1.1 headers) from `source` to the switch at `url`.
+pub async fn send(
+    http: &reqwest::Client,
+    url: &str,
+    method: Method,
+    path: &str,
+    source: &str,
+    destination: Option<&str>,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let resource = match path.split('/').nth(1).unwrap() {
+        "parties" => Resource::Parties,
+        "participants" => Resource::Participants,
+        "quotes" => Resource::Quotes,
+        _ => Resource::Transfers,
+    };
+    let source: FspId = source.parse().unwrap();
+    let destination: Option<FspId> = destination.map(|d| d.parse().unwrap());
+    let hdrs = headers::outbound(
+        resource,
+        Version::V1_1,
+        &method,
+        &source,
+        destination.as_ref(),
+    );
+    let mut req = http.request(method.clone(), format!("{url}{path}"));
+    for (k, v) in hdrs {
+        if body.is_none() && k == "content-type" {
+            continue;
+        }
+        req = req.header(k, v);
+    }
+    if let Some(b) = body {
+        req = req.body(serde_json::to_vec(&b).unwrap());
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let bytes = resp.bytes().await.unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 /// A fresh fulfilment and its condition.
