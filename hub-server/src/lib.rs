@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod orchestrator;
 pub mod payments;
+pub mod switch;
 
 pub use error::{Error, Result};
 pub use http::{AppState, app};

@@ -37,6 +37,12 @@ enum Command {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Run the lab's Mojaloop-compatible switch (docs/switch.md).
+    Switch {
+        /// TOML configuration file of the switch.
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Check a configuration file and print the effective settings (secrets redacted).
     CheckConfig {
         /// TOML configuration file.
@@ -77,6 +83,7 @@ async fn main() -> anyhow::Result<()> {
             init_logging(&config);
             serve(config).await
         }
+        Command::Switch { config } => Ok(kipochi_hub::switch::run_from_file(&config).await?),
         Command::CheckConfig { config } => {
             let config = Config::load(config.as_deref())?;
             println!("{}", toml::to_string_pretty(&config)?);
