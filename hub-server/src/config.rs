@@ -98,6 +98,15 @@ impl Default for Config {
     }
 }
 
+/// The environment variables that are settings: `PREFIX<SECTION>__<KEY>`. Other variables that
+/// merely start with the prefix (tools' own, such as `KIPOCHI_BIN_DIR`) are not settings and are
+/// ignored rather than refused as unknown keys.
+fn settings_env(prefix: &str) -> Env {
+    Env::prefixed(prefix)
+        .filter(|key| key.as_str().contains("__"))
+        .split("__")
+}
+
 /// A configuration problem, naming the key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -110,7 +119,7 @@ pub enum ConfigError {
 impl Config {
     /// Defaults, then the TOML file (when given), then `KIPOCHI_*` variables; then validation.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        Self::load_with_env(file, Env::prefixed("KIPOCHI_").split("__"))
+        Self::load_with_env(file, settings_env("KIPOCHI_"))
     }
 
     fn load_with_env(file: Option<&Path>, env: Env) -> Result<Self, ConfigError> {
@@ -288,6 +297,8 @@ mod tests {
             jail.create_file("hub.toml", "[api]\nlisten = \"127.0.0.1:9001\"\n")?;
             jail.set_env("KIPOCHI_API__LISTEN", "127.0.0.1:9555");
             jail.set_env("KIPOCHI_HUB__FSP_ID", "greenwallet");
+            // Not a setting (no section separator): ignored, not refused.
+            jail.set_env("KIPOCHI_HUB_BIN", "/usr/bin/true");
             let c = Config::load(Some(Path::new("hub.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(c.api.listen.port(), 9555);
             assert_eq!(c.hub.fsp_id, "greenwallet");

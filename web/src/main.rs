@@ -9,7 +9,7 @@ fn App() -> impl IntoView {
     view! {
         <main>
             <h1 id="title">"Kipochi"</h1>
-            <p id="status">"Web wallet loading the shared core"</p>
+            <p id="status">"Web wallet: the customer, merchant and agent screens are being built."</p>
         </main>
     }
 }
