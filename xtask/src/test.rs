@@ -51,8 +51,11 @@ pub fn run(root: &Path, provision_tools: bool) -> anyhow::Result<()> {
             ],
         )
     })?;
-    sh::step("build: native binaries (for end-to-end tests)", || {
-        let mut args = vec!["build", "--bins"];
+    // The same build nextest does (`cargo test --no-run`): it also builds every package's
+    // binaries, which the end-to-end tests start, with the features tests use, so nothing is
+    // compiled twice (a separate `cargo build --bins` resolves dev-dependency features apart).
+    sh::step("build: tests and the binaries they start", || {
+        let mut args = vec!["test", "--no-run"];
         args.extend(native);
         sh::run("cargo", &args)
     })?;

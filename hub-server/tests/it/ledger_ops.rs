@@ -1,6 +1,6 @@
 //! Each ledger operation and each of its errors, on a real SQLite file.
 
-mod ledger_support;
+use crate::ledger_support;
 
 use kipochi_hub::accounts::{
     AccountError, AccountId, AccountKind, AccountSystem, Alias, AliasType, CreditRequest,

@@ -1,7 +1,7 @@
 //! Inbound FSPIOP server: synchronous refusals (no sockets for the request, `oneshot`), version
 //! negotiation, duplicate handling and callbacks (captured by a recording switch on 127.0.0.1).
 
-mod fspiop_support;
+use crate::fspiop_support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -445,7 +445,7 @@ mod signatures_patch_durability {
         cfg.jws.verify_inbound = true;
         cfg.jws.peer_keys.insert(
             "payerfsp".parse().unwrap(),
-            VerifyingKey::from_pem(include_str!("keys/ec_public.pem")).unwrap(),
+            VerifyingKey::from_pem(include_str!("../keys/ec_public.pem")).unwrap(),
         );
         let client = SwitchClient::new(Arc::new(cfg)).unwrap();
         let payee = Arc::new(TestPayee::new("payeefsp", &[]));
@@ -460,7 +460,7 @@ mod signatures_patch_durability {
     }
 
     fn signed_quote(signed_body: &[u8], sent_body: &[u8]) -> Request<Body> {
-        let key = SigningKey::from_pem(include_str!("keys/ec_private.pem")).unwrap();
+        let key = SigningKey::from_pem(include_str!("../keys/ec_private.pem")).unwrap();
         let headers = SignedHeaders {
             uri: "/quotes".into(),
             method: "POST".into(),

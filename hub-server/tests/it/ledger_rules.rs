@@ -1,6 +1,6 @@
 //! Input rules of the account types and the ledger's configuration.
 
-mod ledger_support;
+use crate::ledger_support;
 
 use kipochi_hub::accounts::{
     AccountError, AccountId, AccountKind, AccountSystem, Alias, AliasType, CreditRequest, Currency,

@@ -1,7 +1,7 @@
 //! The `kipochi-hub switch` binary: it prints its address, and reservations and positions
 //! survive SIGKILL (checked in the SQLite file and by finishing the transfer after a restart).
 
-mod switch_support;
+use crate::switch_support;
 
 use std::process::Stdio;
 use std::time::Duration;

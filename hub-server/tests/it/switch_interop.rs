@@ -2,7 +2,7 @@
 //! handlers) on 127.0.0.1: registration through the oracle, lookup, quote and a committed
 //! transfer whose positions the switch moved.
 
-mod fspiop_support;
+use crate::fspiop_support;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Transfers through the switch over real HTTP: clearing against the net debit cap, the
 //! fulfilment check, duplicates, payee errors, expiry and durable positions.
 
-mod switch_support;
+use crate::switch_support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Reopening, schema guards and concurrent writers on a real SQLite file.
 
-mod ledger_support;
+use crate::ledger_support;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! "switch", all on 127.0.0.1, with JWS on (payer RS256, payee ES256): lookup → quote →
 //! transfer, and the payer checks the fulfilment.
 
-mod fspiop_support;
+use crate::fspiop_support;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -97,12 +97,12 @@ async fn network(drop_transfers: bool, timeout: Duration) -> (Node, Node) {
     // Reserve the switch's address first: the nodes need it in their configuration.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let switch_url = format!("http://{}", listener.local_addr().unwrap());
-    let rsa_pub = include_str!("keys/rsa_public.pem");
-    let ec_pub = include_str!("keys/ec_public.pem");
+    let rsa_pub = include_str!("../keys/rsa_public.pem");
+    let ec_pub = include_str!("../keys/ec_public.pem");
     let (payer, payer_url) = node(
         "payerfsp",
         &switch_url,
-        include_str!("keys/rsa_private.pem"),
+        include_str!("../keys/rsa_private.pem"),
         ("payeefsp", ec_pub),
         &[],
         timeout,
@@ -111,7 +111,7 @@ async fn network(drop_transfers: bool, timeout: Duration) -> (Node, Node) {
     let (payee, payee_url) = node(
         "payeefsp",
         &switch_url,
-        include_str!("keys/ec_private.pem"),
+        include_str!("../keys/ec_private.pem"),
         ("payerfsp", rsa_pub),
         &[("27713803912", "Alice")],
         timeout,

@@ -1,6 +1,6 @@
 //! The switch's oracle, party lookup routing and quote forwarding, over real HTTP.
 
-mod switch_support;
+use crate::switch_support;
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;

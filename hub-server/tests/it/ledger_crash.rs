@@ -1,7 +1,7 @@
 //! Crash test: a child process books payments as fast as it can and is killed with SIGKILL; the
 //! reopened ledger must hold every payment the child saw acknowledged, and still balance.
 
-mod ledger_support;
+use crate::ledger_support;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -16,7 +16,7 @@ use ledger_support::{bal, funded_wallet, m};
 use uuid::Uuid;
 
 const CHILD_ENV: &str = "KIPOCHI_LEDGER_CRASH_CHILD";
-const TEST_NAME: &str = "killed_writer_loses_nothing_acknowledged";
+const TEST_NAME: &str = "ledger_crash::killed_writer_loses_nothing_acknowledged";
 const ACKS_BEFORE_KILL: usize = 150;
 /// The child stops by itself after this many payments if nobody kills it.
 const CHILD_MAX_PAYMENTS: usize = 20_000;

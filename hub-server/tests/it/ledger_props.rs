@@ -2,7 +2,7 @@
 //! balance (Σ lines = 0, Σ balances = 0), each account's balance equals the sum of its lines, no
 //! customer balance goes negative, and each outcome (success or typed refusal) is the model's.
 
-mod ledger_support;
+use crate::ledger_support;
 
 use kipochi_hub::accounts::{
     AccountError, AccountId, AccountKind, AccountSystem, CreditRequest, InternalTransferRequest,

@@ -6,7 +6,7 @@ use kipochi_hub::fspiop::types::{IlpPacket, Money, QuotesPostRequest};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    serde_json::from_str(include_str!("vectors/ilp_vectors.json")).unwrap()
+    serde_json::from_str(include_str!("../vectors/ilp_vectors.json")).unwrap()
 }
 
 #[test]
@@ -68,7 +68,7 @@ mod jws_tests {
     use serde_json::Value;
 
     fn vector() -> Value {
-        serde_json::from_str(include_str!("vectors/jws_vector.json")).unwrap()
+        serde_json::from_str(include_str!("../vectors/jws_vector.json")).unwrap()
     }
 
     fn vector_headers(v: &Value) -> SignedHeaders {
@@ -84,15 +84,15 @@ mod jws_tests {
 
     fn rsa() -> (SigningKey, VerifyingKey) {
         (
-            SigningKey::from_pem(include_str!("keys/rsa_private.pem")).unwrap(),
-            VerifyingKey::from_pem(include_str!("keys/rsa_public.pem")).unwrap(),
+            SigningKey::from_pem(include_str!("../keys/rsa_private.pem")).unwrap(),
+            VerifyingKey::from_pem(include_str!("../keys/rsa_public.pem")).unwrap(),
         )
     }
 
     fn ec() -> (SigningKey, VerifyingKey) {
         (
-            SigningKey::from_pem(include_str!("keys/ec_private.pem")).unwrap(),
-            VerifyingKey::from_pem(include_str!("keys/ec_public.pem")).unwrap(),
+            SigningKey::from_pem(include_str!("../keys/ec_private.pem")).unwrap(),
+            VerifyingKey::from_pem(include_str!("../keys/ec_public.pem")).unwrap(),
         )
     }
 
@@ -177,7 +177,8 @@ mod jws_tests {
     /// this repo's test keys: ours verify them, and our RS256 signature is byte-identical.
     #[test]
     fn sdk_signatures_with_our_test_keys_verify_and_rs256_is_reproduced() {
-        let v: Value = serde_json::from_str(include_str!("vectors/jws_sdk_testkeys.json")).unwrap();
+        let v: Value =
+            serde_json::from_str(include_str!("../vectors/jws_sdk_testkeys.json")).unwrap();
         for (alg, (key, public)) in [("RS256", rsa()), ("ES256", ec())] {
             let case = &v["signatures"][alg];
             let h = &case["headers"];

@@ -1,0 +1,19 @@
+//! The hub's integration tests, in one test binary (one link, one file on disk): each module is
+//! one suite. Run one suite with `cargo nextest run -p kipochi-hub --test it -- ledger_ops::`.
+
+mod fspiop_support;
+mod ledger_support;
+mod switch_support;
+
+mod fspiop_inbound;
+mod fspiop_loopback;
+mod fspiop_vectors;
+mod ledger_crash;
+mod ledger_durability;
+mod ledger_ops;
+mod ledger_props;
+mod ledger_rules;
+mod switch_interop;
+mod switch_lookup;
+mod switch_process;
+mod switch_transfers;
