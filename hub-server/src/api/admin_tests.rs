@@ -34,6 +34,8 @@ fn record(id: &str, user: &str, created_at: i64) -> PaymentRecord {
         condition: None,
         fulfilment: None,
         transfer_expiry: None,
+        transfer_minor: None,
+        transfer_id: None,
         request_hash: format!("h-{id}"),
         error_code: None,
         error_message: None,

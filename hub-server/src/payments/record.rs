@@ -41,6 +41,11 @@ pub struct PaymentRecord {
     pub condition: Option<String>,
     pub fulfilment: Option<String>,
     pub transfer_expiry: Option<i64>,
+    /// What crosses the switch, in minor units (external payments: amount + the payee DFSP's fees
+    /// for the payer; the transfer amount for the payee).
+    pub transfer_minor: Option<i64>,
+    /// The FSPIOP transferId of an incoming payment (outgoing ones use `id`).
+    pub transfer_id: Option<String>,
     /// Digest of the request that created the payment, for idempotent retries.
     pub request_hash: String,
     pub error_code: Option<String>,
@@ -62,6 +67,8 @@ pub struct Changes {
     pub condition: Option<String>,
     pub fulfilment: Option<String>,
     pub transfer_expiry: Option<i64>,
+    pub transfer_minor: Option<i64>,
+    pub transfer_id: Option<String>,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     /// Free text for the timeline (no personal data).

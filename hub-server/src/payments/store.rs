@@ -51,7 +51,8 @@ pub enum Created {
     Existing(PaymentRecord),
 }
 
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE payments (
     id TEXT PRIMARY KEY,
     direction TEXT NOT NULL CHECK (direction IN ('outgoing', 'incoming')),
@@ -82,7 +83,13 @@ CREATE TABLE payment_events (
     detail TEXT,
     PRIMARY KEY (payment_id, seq)
 );
-"];
+",
+    "
+ALTER TABLE payments ADD COLUMN transfer_minor INTEGER CHECK (transfer_minor > 0);
+ALTER TABLE payments ADD COLUMN transfer_id TEXT;
+CREATE UNIQUE INDEX payments_by_transfer ON payments (transfer_id) WHERE transfer_id IS NOT NULL;
+",
+];
 
 /// The payments table, on one connection (the hub's single writer for payments).
 pub struct PaymentStore {
@@ -160,6 +167,14 @@ impl PaymentStore {
             append_event(tx, id, now, Some(from), to, changes.detail.as_deref())?;
             get(tx, id)?.ok_or(StoreError::NotFound)
         })
+    }
+
+    /// The incoming payment carrying FSPIOP transfer `transfer_id`, if any.
+    pub fn by_transfer_id(&self, transfer_id: &str) -> Result<Option<PaymentRecord>> {
+        Ok(self
+            .query("WHERE transfer_id = ?1", params![transfer_id])?
+            .into_iter()
+            .next())
     }
 
     /// Payments not yet in a terminal state (for recovery after a restart), oldest first.
@@ -274,7 +289,7 @@ fn migrate(conn: &Connection) -> Result<()> {
 const SELECT: &str = "SELECT id, direction, state, user_id, account_id, cp_type, cp_id, cp_name,
     cp_fsp, amount_minor, fee_minor, currency, reference, note, internal, quote_id, quote_expiry,
     nonce, ilp_packet, condition, fulfilment, transfer_expiry, request_hash, error_code,
-    error_message, created_at, updated_at FROM payments";
+    error_message, created_at, updated_at, transfer_minor, transfer_id FROM payments";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<PaymentRecord> {
     let direction: String = r.get(1)?;
@@ -309,6 +324,8 @@ fn row(r: &Row<'_>) -> rusqlite::Result<PaymentRecord> {
         error_message: r.get(24)?,
         created_at: r.get(25)?,
         updated_at: r.get(26)?,
+        transfer_minor: r.get(27)?,
+        transfer_id: r.get(28)?,
     })
 }
 
@@ -322,9 +339,9 @@ fn insert(tx: &Transaction<'_>, p: &PaymentRecord) -> Result<()> {
         "INSERT INTO payments (id, direction, state, user_id, account_id, cp_type, cp_id, cp_name,
             cp_fsp, amount_minor, fee_minor, currency, reference, note, internal, quote_id,
             quote_expiry, nonce, ilp_packet, condition, fulfilment, transfer_expiry, request_hash,
-            error_code, error_message, created_at, updated_at)
+            error_code, error_message, created_at, updated_at, transfer_minor, transfer_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
         params![
             p.id,
             direction_str(p.direction),
@@ -352,7 +369,9 @@ fn insert(tx: &Transaction<'_>, p: &PaymentRecord) -> Result<()> {
             p.error_code,
             p.error_message,
             p.created_at,
-            p.updated_at
+            p.updated_at,
+            p.transfer_minor,
+            p.transfer_id
         ],
     )?;
     Ok(())
@@ -369,7 +388,8 @@ fn apply(tx: &Transaction<'_>, id: &str, to: PaymentState, c: &Changes, now: i64
             nonce = COALESCE(?12, nonce), ilp_packet = COALESCE(?13, ilp_packet),
             condition = COALESCE(?14, condition), fulfilment = COALESCE(?15, fulfilment),
             transfer_expiry = COALESCE(?16, transfer_expiry),
-            error_code = COALESCE(?17, error_code), error_message = COALESCE(?18, error_message)
+            error_code = COALESCE(?17, error_code), error_message = COALESCE(?18, error_message),
+            transfer_minor = COALESCE(?19, transfer_minor), transfer_id = COALESCE(?20, transfer_id)
          WHERE id = ?1",
         params![
             id,
@@ -389,7 +409,9 @@ fn apply(tx: &Transaction<'_>, id: &str, to: PaymentState, c: &Changes, now: i64
             c.fulfilment,
             c.transfer_expiry,
             c.error_code,
-            c.error_message
+            c.error_message,
+            c.transfer_minor,
+            c.transfer_id
         ],
     )?;
     Ok(())

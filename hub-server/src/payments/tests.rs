@@ -33,6 +33,8 @@ fn payment(id: &str, hash: &str) -> PaymentRecord {
         condition: None,
         fulfilment: None,
         transfer_expiry: None,
+        transfer_minor: None,
+        transfer_id: None,
         request_hash: hash.into(),
         error_code: None,
         error_message: None,
