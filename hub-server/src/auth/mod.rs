@@ -206,6 +206,11 @@ impl Auth {
         Ok(store::find_by_phone(&*self.conn()?, phone)?.map(|r| r.user))
     }
 
+    /// The user holding wallet account `account_id`, if any.
+    pub fn user_by_account(&self, account_id: &str) -> Result<Option<User>> {
+        Ok(store::find_by_account(&*self.conn()?, account_id)?.map(|r| r.user))
+    }
+
     fn refuse_if_locked(&self, rec: &store::UserRecord, now: i64) -> Result<()> {
         match rec.locked_until {
             Some(until) if now < until => Err(Error::Locked),

@@ -162,6 +162,11 @@ pub(super) fn find_by_phone(conn: &Connection, phone: &str) -> Result<Option<Use
     Ok(conn.query_row(&sql, [phone], record).optional()?)
 }
 
+pub(super) fn find_by_account(conn: &Connection, account_id: &str) -> Result<Option<UserRecord>> {
+    let sql = format!("{SELECT_USER} WHERE account_id = ?1 LIMIT 1");
+    Ok(conn.query_row(&sql, [account_id], record).optional()?)
+}
+
 pub(super) fn find_by_id(conn: &Connection, id: Uuid) -> Result<Option<UserRecord>> {
     let sql = format!("{SELECT_USER} WHERE id = ?1");
     Ok(conn.query_row(&sql, [id.to_string()], record).optional()?)

@@ -2,6 +2,8 @@
 
 use crate::accounts::AccountError;
 use crate::error::Error;
+use crate::fspiop::ErrorInformation;
+use crate::fspiop::handler::SwitchError;
 
 /// Stable code for a payment that failed because of `e` (stored in the payment's `error_code`).
 pub fn account_error_code(e: &AccountError) -> &'static str {
@@ -43,6 +45,48 @@ impl From<AccountError> for Error {
         }
     }
 }
+
+/// The wallet-facing error for a failed switch call (lookup, quote).
+pub fn switch_error(e: &SwitchError) -> Error {
+    match e {
+        SwitchError::Rejected(info) => {
+            let (code, message) = fspiop_refusal(info);
+            Error::Refused { code, message }
+        }
+        SwitchError::Timeout => refused("switch_timeout", "the switch did not answer in time"),
+        SwitchError::Layer(_) => refused("switch_unavailable", "the switch could not be reached"),
+    }
+}
+
+/// Stable code and message for an FSPIOP error a peer or the switch answered.
+pub fn fspiop_refusal(info: &ErrorInformation) -> (&'static str, String) {
+    let code = match info.error_code.as_str() {
+        "3200" | "3201" | "3203" | "3204" => "payee_not_found",
+        "3302" => "quote_expired",
+        "3303" => "transfer_expired",
+        c if c.starts_with('5') => "payee_rejected",
+        _ => "switch_declined",
+    };
+    let description: String = info.error_description.chars().take(128).collect();
+    (code, format!("FSPIOP {}: {description}", info.error_code))
+}
+
+/// Codes a failed payment may carry; a retry answers with the stored one.
+pub const PAYMENT_FAILURE_CODES: &[&str] = &[
+    "insufficient_funds",
+    "limit_exceeded",
+    "payee_not_found",
+    "currency_mismatch",
+    "account_unavailable",
+    "account_system_unavailable",
+    "payee_changed",
+    "quote_expired",
+    "transfer_expired",
+    "payee_rejected",
+    "switch_declined",
+    "switch_timeout",
+    "switch_unavailable",
+];
 
 /// A refusal with a stable `code` (quote expired, bad approval, ...).
 pub fn refused(code: &'static str, message: impl Into<String>) -> Error {

@@ -2,14 +2,18 @@
 //! talking to the accounts only through `AccountSystem`.
 //!
 //! - `resolve`: request → payee alias, amount and reference (amount rules, QR decoding).
-//! - `payer`: create / approve / decline / get for same-DFSP payments.
+//! - `payer`: create / approve / decline / get; same-DFSP payments are booked here.
+//! - `external`: the payer side through the switch (lookup, quote, hold, transfer, settle).
+//! - `payee`: the FSPIOP payee role (`InboundHandler`): lookup, quote, credit on transfer.
 //! - `terms`: wire views (quote, payment) and the approval terms rebuilt from the stored quote.
 //! - `notify`: server-sent events when a payment finishes.
 //! - `recovery`: drives unfinished payments to a terminal state after a restart.
 //! - `errors`: the one `AccountError` → API error mapping.
 
 pub mod errors;
+pub mod external;
 mod notify;
+pub mod payee;
 pub mod payer;
 pub mod recovery;
 pub mod resolve;

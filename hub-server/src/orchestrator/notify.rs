@@ -61,3 +61,20 @@ pub async fn completed(
         Event::PaymentReceived { payment: incoming },
     );
 }
+
+/// Publishes the end of a payment to our user on it: `PaymentCompleted` for the payer of an
+/// outgoing payment (committed, failed or expired), `PaymentReceived` for the payee of a
+/// committed incoming one. Never fails the payment.
+pub async fn finished(state: &AppState, p: &PaymentRecord) {
+    let (Some(user_id), Ok(payment)) = (&p.user_id, terms::payment(p)) else {
+        return;
+    };
+    let event = match p.direction {
+        Direction::Outgoing => Event::PaymentCompleted { payment },
+        Direction::Incoming if p.state == kipochi_core::api::PaymentState::Committed => {
+            Event::PaymentReceived { payment }
+        }
+        Direction::Incoming => return,
+    };
+    state.events.publish(user_id, event);
+}

@@ -33,7 +33,7 @@ pub async fn create(state: &AppState, user: &User, req: CreatePaymentRequest) ->
     let payer = payer_account(user)?;
     let hash = request_hash(user, &req)?;
     if let Some(existing) = stored(state, &req.payment_id).await? {
-        return resume_create(state, existing, &hash).await;
+        return resume_create(state, user, existing, &hash).await;
     }
     let currency = state.currency.as_str().to_string();
     let t = target(&req, &currency)?;
@@ -41,10 +41,19 @@ pub async fn create(state: &AppState, user: &User, req: CreatePaymentRequest) ->
     let party = match party {
         Ok(p) => p,
         Err(AccountError::PartyNotFound(_)) => {
-            return Err(refused(
-                "payee_not_found",
-                "no wallet or till is registered under this identifier",
-            ));
+            // Not ours: the switch knows who holds it (or answers "not found").
+            let found = super::external::lookup(state, &t).await?;
+            let payee = Payee {
+                name: super::external::display_name(&found.party),
+                fsp_id: found.fsp_id.as_str().to_string(),
+                internal: false,
+            };
+            let now = state.now();
+            let record = new_record(state, user, &req, payer, &t, payee, &hash, now);
+            let record = match blocking_store(state, move |s| s.create(&record)).await? {
+                Created::New(p) | Created::Existing(p) => p,
+            };
+            return resume_create(state, user, record, &hash).await;
         }
         Err(e) => return Err(e.into()),
     };
@@ -58,12 +67,24 @@ pub async fn create(state: &AppState, user: &User, req: CreatePaymentRequest) ->
         ));
     }
     let now = state.now();
-    let record = new_record(state, user, &req, payer, &t, party.display_name, &hash, now);
-    let record = match blocking_store(state, move |s| s.create(&record)).await? {
-        Created::New(p) => p,
-        Created::Existing(p) => p,
+    let payee = Payee {
+        name: party.display_name,
+        fsp_id: state.fsp_id.clone(),
+        internal: true,
     };
-    resume_create(state, record, &hash).await
+    let record = new_record(state, user, &req, payer, &t, payee, &hash, now);
+    let record = match blocking_store(state, move |s| s.create(&record)).await? {
+        Created::New(p) | Created::Existing(p) => p,
+    };
+    resume_create(state, user, record, &hash).await
+}
+
+/// Who a new payment pays, as resolved.
+struct Payee {
+    name: String,
+    fsp_id: String,
+    /// Held by this DFSP (no switch involved).
+    internal: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -73,7 +94,7 @@ fn new_record(
     req: &CreatePaymentRequest,
     payer: AccountId,
     t: &Target,
-    payee_name: String,
+    payee: Payee,
     hash: &str,
     now: i64,
 ) -> PaymentRecord {
@@ -86,15 +107,15 @@ fn new_record(
         counterparty: Party {
             id_type: t.alias.kind.code().to_string(),
             id: t.alias.value.clone(),
-            name: payee_name,
-            fsp_id: state.fsp_id.clone(),
+            name: payee.name,
+            fsp_id: payee.fsp_id,
         },
         amount_minor: t.amount_minor,
         fee_minor: 0,
         currency: state.currency.as_str().to_string(),
         reference: t.reference.clone(),
         note: req.note.clone(),
-        internal: true,
+        internal: payee.internal,
         quote_id: None,
         quote_expiry: None,
         nonce: None,
@@ -102,6 +123,8 @@ fn new_record(
         condition: None,
         fulfilment: None,
         transfer_expiry: None,
+        transfer_minor: None,
+        transfer_id: None,
         request_hash: hash.to_string(),
         error_code: None,
         error_message: None,
@@ -112,12 +135,18 @@ fn new_record(
 
 /// Continues a stored payment's creation: quotes a `created` one, answers the others from the
 /// store.
-async fn resume_create(state: &AppState, p: PaymentRecord, hash: &str) -> Result<Quote> {
+async fn resume_create(
+    state: &AppState,
+    user: &User,
+    p: PaymentRecord,
+    hash: &str,
+) -> Result<Quote> {
     if p.request_hash != hash {
         return Err(Error::IdempotencyConflict);
     }
     match p.state {
-        PaymentState::Created => quote_internal(state, p).await,
+        PaymentState::Created if p.internal => quote_internal(state, p).await,
+        PaymentState::Created => super::external::quote(state, user, p).await,
         PaymentState::Failed => Err(stored_error(&p)),
         PaymentState::Expired => Err(refused("quote_expired", "the quote has expired")),
         _ => terms::quote(&p),
@@ -184,7 +213,7 @@ pub async fn approve(
     let p = owned(state, user, id).await?;
     match p.state {
         PaymentState::Quoted => {}
-        PaymentState::Approved => return execute_internal(state, p, Some(user)).await,
+        PaymentState::Approved => return execute(state, p, Some(user)).await,
         PaymentState::Declined => return Err(refused("payment_declined", "payment was declined")),
         PaymentState::Expired => return Err(refused("quote_expired", "the quote has expired")),
         PaymentState::Created => return Err(Error::Unprocessable("payment is not quoted".into())),
@@ -239,7 +268,16 @@ pub async fn approve(
         )
     })
     .await?;
-    execute_internal(state, p, Some(user)).await
+    execute(state, p, Some(user)).await
+}
+
+/// Runs an approved payment: one journal entry when internal, the switch otherwise.
+async fn execute(state: &AppState, p: PaymentRecord, user: Option<&User>) -> Result<Payment> {
+    if p.internal {
+        execute_internal(state, p, user).await
+    } else {
+        super::external::execute(state, p).await
+    }
 }
 
 /// Books an approved internal payment (one journal entry, idempotent by the payment id) and
@@ -354,7 +392,7 @@ async fn stored(state: &AppState, id: &str) -> Result<Option<PaymentRecord>> {
     .await
 }
 
-async fn fail(
+pub(super) async fn fail(
     state: &AppState,
     p: &PaymentRecord,
     from: PaymentState,
@@ -402,20 +440,14 @@ where
 
 /// The error a failed payment answers with on a retry (its stored stable code).
 fn stored_error(p: &PaymentRecord) -> Error {
-    const KNOWN: &[&str] = &[
-        "insufficient_funds",
-        "limit_exceeded",
-        "payee_not_found",
-        "currency_mismatch",
-        "account_unavailable",
-        "account_system_unavailable",
-        "payee_changed",
-        "quote_expired",
-    ];
     let code = p
         .error_code
         .as_deref()
-        .and_then(|c| KNOWN.iter().find(|k| **k == c))
+        .and_then(|c| {
+            super::errors::PAYMENT_FAILURE_CODES
+                .iter()
+                .find(|k| **k == c)
+        })
         .copied()
         .unwrap_or("payment_failed");
     refused(

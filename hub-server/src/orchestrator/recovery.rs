@@ -1,16 +1,22 @@
 //! Recovery: drives every unfinished payment towards a terminal state (at start and on a timer).
 //!
-//! Outgoing internal payments: `created` / `quoted` past the quote's expiry → `expired`;
-//! `approved` → book it again (the account system is idempotent by the payment id, so a booking
-//! that happened before a crash is not repeated) → `committed` or `failed`. Payments that wait on
-//! the switch (`reserved`, `sent`) and incoming ones are left to their own flow.
+//! Outgoing: `created` / `quoted` past the quote's expiry → `expired`. Internal `approved` → book
+//! it again (the account system is idempotent by the payment id, so a booking that happened before
+//! a crash is not repeated). External `approved` / `reserved` (never sent) → send while the quote
+//! holds, else release the hold → `expired`. External `sent` → `GET /transfers/{ID}`: committed →
+//! commit the hold, aborted → release it, no answer → ask again next pass (never guess).
+//! Incoming: `quoted` past expiry → `expired`; `reserved` (prepared, no PATCH yet) →
+//! `GET /transfers/{ID}`: committed → credit, aborted → `failed`.
 
 use std::time::Duration;
 
 use kipochi_core::api::{Direction, PaymentState};
 
 use super::payer::{QUOTE_TTL_MS, blocking_store, execute_internal};
+use super::{external, payee};
 use crate::error::Result;
+use crate::fspiop::handler::TransferOutcome;
+use crate::fspiop::types::IlpCondition;
 use crate::http::AppState;
 use crate::payments::{Changes, PaymentRecord};
 
@@ -49,10 +55,10 @@ enum Outcome {
 }
 
 async fn step(state: &AppState, p: PaymentRecord) -> Result<Outcome> {
-    if p.direction != Direction::Outgoing || !p.internal {
-        return Ok(Outcome::Waiting);
-    }
     let now = state.now();
+    if p.direction == Direction::Incoming {
+        return incoming(state, p, now).await;
+    }
     let expires = match p.state {
         PaymentState::Created => Some(p.created_at.saturating_add(QUOTE_TTL_MS)),
         PaymentState::Quoted => Some(p.quote_expiry.unwrap_or(p.created_at)),
@@ -60,24 +66,92 @@ async fn step(state: &AppState, p: PaymentRecord) -> Result<Outcome> {
     };
     match (p.state, expires) {
         (from @ (PaymentState::Created | PaymentState::Quoted), Some(at)) if now > at => {
-            let id = p.id.clone();
-            let changes = Changes {
-                error_code: Some("quote_expired".into()),
-                detail: Some("expired by recovery".into()),
-                ..Changes::default()
-            };
-            blocking_store(state, move |s| {
-                s.transition(&id, from, PaymentState::Expired, changes, now)
-            })
-            .await?;
+            expire(state, &p.id, from, now).await?;
             Ok(Outcome::Expired)
         }
-        (PaymentState::Approved, _) => {
+        (PaymentState::Approved, _) if p.internal => {
             execute_internal(state, p, None).await?;
             Ok(Outcome::Completed)
         }
+        // Approved or held but never sent: send while the quote holds, else release.
+        (PaymentState::Approved | PaymentState::Reserved, _) => {
+            let done = external::execute(state, p).await?;
+            Ok(if done.state.is_terminal() {
+                Outcome::Completed
+            } else {
+                Outcome::Waiting
+            })
+        }
+        // Sent: only the switch's word settles it.
+        (PaymentState::Sent, _) => {
+            let (Some(sw), Some(condition)) = (state.switch.clone(), p.condition.clone()) else {
+                return Ok(Outcome::Waiting);
+            };
+            let condition = IlpCondition::try_from(condition)
+                .map_err(|_| crate::Error::Internal("stored condition".into()))?;
+            let (Ok(id), Ok(fsp)) = (p.id.parse(), p.counterparty.fsp_id.parse()) else {
+                return Err(crate::Error::Internal("stored transfer identifiers".into()));
+            };
+            let outcome = sw.get_transfer(&id, &fsp, &condition).await;
+            let done = external::settle(state, p, outcome).await?;
+            Ok(if done.state.is_terminal() {
+                Outcome::Completed
+            } else {
+                Outcome::Waiting
+            })
+        }
         _ => Ok(Outcome::Waiting),
     }
+}
+
+/// Incoming: a quote nobody used expires; a prepared transfer without its PATCH asks the switch.
+async fn incoming(state: &AppState, p: PaymentRecord, now: i64) -> Result<Outcome> {
+    match p.state {
+        PaymentState::Quoted if p.quote_expiry.is_none_or(|e| now > e) => {
+            expire(state, &p.id, PaymentState::Quoted, now).await?;
+            Ok(Outcome::Expired)
+        }
+        PaymentState::Reserved => {
+            let (Some(sw), Some(condition), Some(tid)) = (
+                state.switch.clone(),
+                p.condition.clone(),
+                p.transfer_id.clone(),
+            ) else {
+                return Ok(Outcome::Waiting);
+            };
+            let condition = IlpCondition::try_from(condition)
+                .map_err(|_| crate::Error::Internal("stored condition".into()))?;
+            let (Ok(id), Ok(fsp)) = (tid.parse(), p.counterparty.fsp_id.parse()) else {
+                return Err(crate::Error::Internal("stored transfer identifiers".into()));
+            };
+            match sw.get_transfer(&id, &fsp, &condition).await {
+                TransferOutcome::Committed { .. } => {
+                    payee::credit(state, p).await?;
+                    Ok(Outcome::Completed)
+                }
+                TransferOutcome::Aborted(info) => {
+                    payee::aborted(state, p, &info.error_code).await?;
+                    Ok(Outcome::Completed)
+                }
+                TransferOutcome::Unknown { .. } => Ok(Outcome::Waiting),
+            }
+        }
+        _ => Ok(Outcome::Waiting),
+    }
+}
+
+async fn expire(state: &AppState, id: &str, from: PaymentState, now: i64) -> Result<()> {
+    let id = id.to_string();
+    let changes = Changes {
+        error_code: Some("quote_expired".into()),
+        detail: Some("expired by recovery".into()),
+        ..Changes::default()
+    };
+    blocking_store(state, move |s| {
+        s.transition(&id, from, PaymentState::Expired, changes, now)
+    })
+    .await?;
+    Ok(())
 }
 
 /// Runs [`recover_once`] now and then every `every` until the task is dropped.
