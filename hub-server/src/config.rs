@@ -22,6 +22,9 @@ pub struct Config {
     #[serde(default)]
     pub fees: crate::ledger::FeeSchedule,
     pub log: LogSection,
+    /// The Mojaloop switch connection; absent: the hub runs alone (internal payments only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fspiop: Option<crate::dfsp::FspiopSection>,
 }
 
 /// Who this hub is.
@@ -94,6 +97,7 @@ impl Default for Config {
                 format: LogFormat::Text,
                 filter: "info".into(),
             },
+            fspiop: None,
         }
     }
 }
@@ -151,6 +155,9 @@ impl Config {
         if let Some(web) = self.api.web_dir.as_mut().filter(|w| w.is_relative()) {
             *web = base.join(&*web);
         }
+        if let Some(f) = self.fspiop.as_mut() {
+            f.resolve_paths(base);
+        }
     }
 
     /// Checks values that types alone cannot.
@@ -197,6 +204,15 @@ impl Config {
                 key: "fees",
                 reason: e.to_string(),
             });
+        }
+        if let Some(f) = &self.fspiop {
+            f.validate()?;
+            if f.listen == self.api.listen {
+                return Err(ConfigError::Invalid {
+                    key: "fspiop.listen",
+                    reason: "must differ from api.listen".into(),
+                });
+            }
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
             return Err(ConfigError::Invalid {

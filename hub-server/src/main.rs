@@ -96,11 +96,32 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let data_dir = &config.hub.data_dir;
     let state = AppState::open(&config, data_dir)
         .with_context(|| format!("cannot open the hub data in {}", data_dir.display()))?;
+    // With a switch: the FSPIOP listener (payee role and callbacks) and the switch client.
+    let (state, fspiop) = match &config.fspiop {
+        Some(section) => {
+            let connected =
+                kipochi_hub::dfsp::connect(section, &config.hub.fsp_id, state, data_dir)
+                    .context("cannot set up the switch connection")?;
+            let listener = tokio::net::TcpListener::bind(section.listen)
+                .await
+                .with_context(|| format!("cannot listen on {} (fspiop)", section.listen))?;
+            let local = listener.local_addr()?;
+            tracing::info!(%local, switch = %section.switch_url, "FSPIOP listening");
+            println!("fspiop listening on http://{local}");
+            let server = axum::serve(listener, connected.router);
+            (
+                connected.state,
+                Some(tokio::spawn(async move { server.await })),
+            )
+        }
+        None => (state, None),
+    };
     // Unfinished payments are driven to a terminal state now and then every 30 s.
     let recovery = tokio::spawn(kipochi_hub::orchestrator::recovery::run(
         state.clone(),
         std::time::Duration::from_secs(30),
     ));
+
     let listen = config.api.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -115,5 +136,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         })
         .await?;
     recovery.abort();
+    if let Some(f) = fspiop {
+        f.abort();
+    }
     Ok(())
 }
