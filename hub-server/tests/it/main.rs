@@ -5,6 +5,7 @@ mod fspiop_support;
 mod ledger_support;
 mod switch_support;
 
+mod cross_dfsp;
 mod fspiop_inbound;
 mod fspiop_loopback;
 mod fspiop_vectors;
