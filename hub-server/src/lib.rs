@@ -19,6 +19,7 @@ pub mod events;
 pub mod fspiop;
 pub mod http;
 pub mod idempotency;
+pub mod lab;
 pub mod ledger;
 pub mod orchestrator;
 pub mod payments;

@@ -36,6 +36,32 @@ enum Command {
         /// Folder for the hub's databases (overrides [hub] data_dir).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// TOML file of demo users to create at start if missing (`[[users]]` with phone, name,
+        /// role, pin, balance, till); their aliases are registered with the switch.
+        #[arg(long)]
+        seed: Option<PathBuf>,
+    },
+    /// Run the lab: the switch and two DFSP hubs (bluebank, greenwallet, TZS) with demo users.
+    ///
+    /// Prints the URLs and demo logins once everything listens; Ctrl-C stops it all. The data
+    /// folder is reused on the next run (demo users are created once); --reset starts fresh.
+    Lab {
+        /// Folder for the lab's configuration, databases and logs.
+        #[arg(long, default_value = "lab-data")]
+        data_dir: PathBuf,
+        /// Delete the data folder first.
+        #[arg(long)]
+        reset: bool,
+        /// Switch on this port, bluebank on +1 (FSPIOP +11), greenwallet on +2 (FSPIOP +12);
+        /// 0 lets the OS pick free ports.
+        #[arg(long, default_value_t = 4000)]
+        base_port: u16,
+        /// Built web bundle (cargo xtask web) served by both hubs at /.
+        #[arg(long)]
+        web_dir: Option<PathBuf>,
+        /// Only write the configuration files (to start each process yourself).
+        #[arg(long)]
+        prepare: bool,
     },
     /// Run the lab's Mojaloop-compatible switch (docs/switch.md).
     Switch {
@@ -54,7 +80,12 @@ enum Command {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log.filter)
         .unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only on a terminal: the lab writes each process's log to a file.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
     match config.log.format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -69,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
             listen,
             web_dir,
             data_dir,
+            seed,
         } => {
             let mut config = Config::load(config.as_deref())?;
             if let Some(listen) = listen {
@@ -81,7 +113,23 @@ async fn main() -> anyhow::Result<()> {
                 config.hub.data_dir = data_dir;
             }
             init_logging(&config);
-            serve(config).await
+            serve(config, seed).await
+        }
+        Command::Lab {
+            data_dir,
+            reset,
+            base_port,
+            web_dir,
+            prepare,
+        } => {
+            kipochi_hub::lab::run(kipochi_hub::lab::LabOptions {
+                data_dir,
+                reset,
+                base_port,
+                web_dir,
+                prepare_only: prepare,
+            })
+            .await
         }
         Command::Switch { config } => Ok(kipochi_hub::switch::run_from_file(&config).await?),
         Command::CheckConfig { config } => {
@@ -92,7 +140,7 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(config: Config, seed: Option<PathBuf>) -> anyhow::Result<()> {
     let data_dir = &config.hub.data_dir;
     let state = AppState::open(&config, data_dir)
         .with_context(|| format!("cannot open the hub data in {}", data_dir.display()))?;
@@ -116,6 +164,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
         None => (state, None),
     };
+    if let Some(file) = seed {
+        let n = kipochi_hub::lab::seed::seed_file(&file, &state)
+            .await
+            .with_context(|| format!("cannot seed the users of {}", file.display()))?;
+        tracing::info!(users = n, "demo users ready");
+    }
     // Unfinished payments are driven to a terminal state now and then every 30 s.
     let recovery = tokio::spawn(kipochi_hub::orchestrator::recovery::run(
         state.clone(),
