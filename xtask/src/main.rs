@@ -3,7 +3,10 @@
 //! - `test`: provision every tool the tests need (only when missing), then fmt, clippy and every test.
 //! - `lab`: build the release hub and the web bundle, then start the lab.
 //! - `web`: build the Leptos bundle into `dist/web`.
+//! - `bindings [--test]`: generate the Kotlin, Swift and Python bindings of `kipochi-ffi` into
+//!   `bindings/`; with `--test`, also run the Kotlin (JVM) and Python tests of them.
 
+mod bindings;
 mod provision;
 mod sh;
 mod test;
@@ -36,6 +39,12 @@ enum Cmd {
     Web,
     /// Install the tools the tests need, and nothing else.
     Provision,
+    /// Generate the Kotlin, Swift and Python bindings of kipochi-ffi into bindings/.
+    Bindings {
+        /// Then run the Kotlin (JVM) and Python tests of the bindings (tools as provisioned).
+        #[arg(long)]
+        test: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -46,6 +55,8 @@ fn main() -> anyhow::Result<()> {
         Cmd::Lab { args } => lab(&root, &args),
         Cmd::Web => web::build(&root, &provision::Tools::locate(&root)?).map(|_| ()),
         Cmd::Provision => provision::all(&root).map(|_| ()),
+        Cmd::Bindings { test: false } => bindings::generate(&root).map(|_| ()),
+        Cmd::Bindings { test: true } => bindings::test(&root, &provision::Tools::locate(&root)?),
     }
 }
 

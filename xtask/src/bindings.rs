@@ -1,0 +1,147 @@
+//! `cargo xtask bindings`: the Kotlin, Swift and Python bindings of `kipochi-ffi`, generated from
+//! the built (unstripped) library in uniffi's `--library` mode into `bindings/` (git-ignored, so
+//! never stale in the repo: CI regenerates them on every run). `test` then compiles the Kotlin
+//! test program (and the Android app's non-UI models) against them with the npm Kotlin compiler and runs it on the JVM (JNA from Debian),
+//! and runs the Python smoke test.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::provision::Tools;
+use crate::sh;
+
+/// Where the generated bindings and the built library are.
+pub struct Generated {
+    /// `bindings/kotlin`: `uniffi/kipochi/kipochi.kt`.
+    pub kotlin: PathBuf,
+    /// `bindings/python`: `kipochi.py` next to a copy of the library.
+    pub python: PathBuf,
+    /// The folder holding the cdylib (for `jna.library.path`).
+    pub lib_dir: PathBuf,
+}
+
+const LIB_FILE: &str = if cfg!(target_os = "macos") {
+    "libkipochi_ffi.dylib"
+} else {
+    "libkipochi_ffi.so"
+};
+
+/// cargo's target folder: `CARGO_TARGET_DIR` when set, else `target/` in the workspace.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|p| if p.is_absolute() { p } else { root.join(p) })
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn utf8(p: &Path) -> anyhow::Result<&str> {
+    p.to_str().context("non-UTF-8 path")
+}
+
+/// Builds the library (debug) and `uniffi-bindgen`, then regenerates `bindings/`.
+pub fn generate(root: &Path) -> anyhow::Result<Generated> {
+    let debug = target_dir(root).join("debug");
+    sh::step("bindings: cargo build -p kipochi-ffi", || {
+        sh::run("cargo", &["build", "-p", "kipochi-ffi"])
+    })?;
+    sh::step("bindings: cargo build -p uniffi-bindgen", || {
+        sh::run("cargo", &["build", "-p", "uniffi-bindgen"])
+    })?;
+    let out = root.join("bindings");
+    let lib = debug.join(LIB_FILE);
+    let bindgen = debug.join("uniffi-bindgen");
+    sh::step(
+        "bindings: generate Kotlin, Swift, Python (--library)",
+        || {
+            if out.exists() {
+                std::fs::remove_dir_all(&out)?;
+            }
+            for lang in ["kotlin", "swift", "python"] {
+                let dir = out.join(lang);
+                sh::run(
+                    &bindgen,
+                    &[
+                        "generate",
+                        "--library",
+                        utf8(&lib)?,
+                        "--language",
+                        lang,
+                        "--out-dir",
+                        utf8(&dir)?,
+                        "--no-format",
+                    ],
+                )?;
+            }
+            std::fs::copy(&lib, out.join("python").join(LIB_FILE))?;
+            Ok(())
+        },
+    )?;
+    Ok(Generated {
+        kotlin: out.join("kotlin"),
+        python: out.join("python"),
+        lib_dir: debug,
+    })
+}
+
+/// Every `.kt` file under `dir`, sorted.
+fn kotlin_sources(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.path());
+    for entry in entries {
+        let path = entry.path();
+        if path.is_dir() {
+            kotlin_sources(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "kt") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Regenerates the bindings, then runs the Kotlin JVM test and the Python smoke test.
+pub fn test(root: &Path, tools: &Tools) -> anyhow::Result<()> {
+    let generated = generate(root)?;
+    let jar = root.join("bindings/kotlin-test.jar");
+    let jna = utf8(&tools.jna_jar)?.to_string();
+    sh::step(
+        "bindings: kotlinc (generated bindings + Kotlin test)",
+        || {
+            let mut sources = Vec::new();
+            kotlin_sources(&generated.kotlin, &mut sources)?;
+            kotlin_sources(&root.join("mobile-bindings/tests/kotlin"), &mut sources)?;
+            // The Android app's non-UI Kotlin (view models over the bindings) runs here too.
+            let app_model = "android/app/src/main/java/org/kipochi/wallet/model";
+            kotlin_sources(&root.join(app_model), &mut sources)?;
+            let mut args = vec![
+                "-cp",
+                &jna,
+                "-include-runtime",
+                "-nowarn",
+                "-d",
+                utf8(&jar)?,
+            ];
+            for s in &sources {
+                args.push(utf8(s)?);
+            }
+            sh::run(&tools.kotlinc, &args)
+        },
+    )?;
+    sh::step("test: Kotlin bindings on the JVM", || {
+        let classpath = format!("{}:{jna}", utf8(&jar)?);
+        let lib_path = format!("-Djna.library.path={}", utf8(&generated.lib_dir)?);
+        sh::run(
+            "java",
+            &[&lib_path, "-cp", &classpath, "kipochi.bindings.test.MainKt"],
+        )
+    })?;
+    sh::step("test: Python bindings smoke test", || {
+        let script = root.join("mobile-bindings/tests/python/smoke.py");
+        sh::run_in(
+            Some(root),
+            "python3",
+            &[utf8(&script)?],
+            &[("PYTHONPATH", utf8(&generated.python)?)],
+        )
+    })
+}
