@@ -23,6 +23,7 @@ pub mod lab;
 pub mod ledger;
 pub mod orchestrator;
 pub mod payments;
+pub mod shutdown;
 pub mod switch;
 
 pub use error::{Error, Result};

@@ -14,6 +14,9 @@ use kipochi_hub::{AppState, app};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Stop when stdin closes (set by `kipochi-hub lab` for its children).
+    #[arg(long, global = true, hide = true)]
+    supervised: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,7 +97,9 @@ fn init_logging(config: &Config) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    let stop = kipochi_hub::shutdown::signal(cli.supervised);
+    match cli.command {
         Command::Serve {
             config,
             listen,
@@ -113,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
                 config.hub.data_dir = data_dir;
             }
             init_logging(&config);
-            serve(config, seed).await
+            serve(config, seed, stop).await
         }
         Command::Lab {
             data_dir,
@@ -131,7 +136,7 @@ async fn main() -> anyhow::Result<()> {
             })
             .await
         }
-        Command::Switch { config } => Ok(kipochi_hub::switch::run_from_file(&config).await?),
+        Command::Switch { config } => Ok(kipochi_hub::switch::run_from_file(&config, stop).await?),
         Command::CheckConfig { config } => {
             let config = Config::load(config.as_deref())?;
             println!("{}", toml::to_string_pretty(&config)?);
@@ -140,7 +145,11 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(config: Config, seed: Option<PathBuf>) -> anyhow::Result<()> {
+async fn serve(
+    config: Config,
+    seed: Option<PathBuf>,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let data_dir = &config.hub.data_dir;
     let state = AppState::open(&config, data_dir)
         .with_context(|| format!("cannot open the hub data in {}", data_dir.display()))?;
@@ -185,9 +194,7 @@ async fn serve(config: Config, seed: Option<PathBuf>) -> anyhow::Result<()> {
     // Machine-readable line for supervisors and tests that bind port 0.
     println!("listening on http://{local}");
     axum::serve(listener, app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stop)
         .await?;
     recovery.abort();
     if let Some(f) = fspiop {

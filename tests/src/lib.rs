@@ -78,6 +78,69 @@ impl Proc {
         }
     }
 
+    /// Starts `bin args…` and collects its stdout lines until one starts with `ready` (bounded);
+    /// returns the process and the lines before that one (e.g. the lab's `service NAME URL`).
+    pub fn start_until(
+        bin: &str,
+        args: &[&str],
+        ready: &str,
+    ) -> anyhow::Result<(Self, Vec<String>)> {
+        let mut child = Command::new(binary(bin)?)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("cannot start {bin}"))?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let marker = ready.to_string();
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.trim_start().starts_with(&marker) {
+                    let _ = tx.send(std::mem::take(&mut seen));
+                } else {
+                    seen.push(line);
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(lines) = rx.recv_timeout(Duration::from_millis(100)) {
+                let proc = Self {
+                    child,
+                    base_url: String::new(),
+                };
+                return Ok((proc, lines));
+            }
+            if let Some(status) = child.try_wait()? {
+                bail!("{bin} exited early with {status}");
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                bail!("{bin} was not ready within 30 s");
+            }
+        }
+    }
+
+    /// Asks the process to stop (SIGINT) and waits up to 10 s, then kills it.
+    pub fn interrupt_and_wait(&mut self) -> anyhow::Result<std::process::ExitStatus> {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                bail!("process did not stop within 10 s of SIGINT");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Process id, for tests that signal it.
     pub fn pid(&self) -> u32 {
         self.child.id()

@@ -87,6 +87,12 @@ pub async fn run(opts: LabOptions) -> anyhow::Result<()> {
         stop_all(&mut children).await;
         return Err(e);
     }
+    // Machine-readable lines first (tests and scripts), then the table for people.
+    println!("service switch http://{}", plan.switch);
+    for d in &plan.dfsps {
+        println!("service {} http://{}", d.fsp_id, d.api);
+        println!("service {}-fspiop http://{}", d.fsp_id, d.fspiop);
+    }
     println!(
         "\nKipochi lab ready in {} ms. Data and logs: {}\n\n{}\nCtrl-C stops the lab.",
         started.elapsed().as_millis(),
@@ -138,9 +144,12 @@ fn command(
 ) -> anyhow::Result<Command> {
     let log = std::fs::File::create(log_path(data, name))?;
     let mut cmd = Command::new(exe);
-    cmd.args(args)
+    // `--supervised`: the child stops when its stdin (a pipe held by this process) closes, so
+    // the children go down with the lab however it ends.
+    cmd.arg("--supervised")
+        .args(args)
         .args(paths)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(log.try_clone()?)
         .stderr(log)
         .kill_on_drop(true);

@@ -132,19 +132,25 @@ pub async fn start_on(listener: tokio::net::TcpListener, config: &SwitchConfig) 
 }
 
 /// Runs the switch until Ctrl-C, printing `listening on http://ADDR` once bound.
-pub async fn run(config: &SwitchConfig) -> Result<()> {
+pub async fn run(
+    config: &SwitchConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<()> {
     let running = start(config).await?;
     tracing::info!(local = %running.addr, participants = running.hub.registry.len(),
         "kipochi-hub switch listening");
     // Machine-readable line for supervisors and tests that bind port 0.
     println!("listening on http://{}", running.addr);
-    let _ = tokio::signal::ctrl_c().await;
+    shutdown.await;
     running.stop().await;
     Ok(())
 }
 
 /// Loads the configuration file, logs to stderr (`RUST_LOG`, default `info`) and [`run`]s.
-pub async fn run_from_file(path: &std::path::Path) -> Result<()> {
+pub async fn run_from_file(
+    path: &std::path::Path,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<()> {
     let config = SwitchConfig::load(path)?;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -153,7 +159,7 @@ pub async fn run_from_file(path: &std::path::Path) -> Result<()> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .try_init();
-    run(&config).await
+    run(&config, shutdown).await
 }
 
 fn error_response(status: StatusCode, info: ErrorInformation) -> Response {
