@@ -18,6 +18,7 @@ pub mod fspiop;
 pub mod http;
 pub mod idempotency;
 pub mod ledger;
+pub mod merchant;
 pub mod orchestrator;
 pub mod payments;
 pub mod switch;
