@@ -71,12 +71,22 @@ impl ClientConfig {
 }
 
 /// A client of one hub. Cheap to clone; clones share the session.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HubClient {
     http: reqwest::Client,
     api: Arc<str>,
     config: ClientConfig,
     token: Arc<Mutex<Option<String>>>,
+}
+
+/// Never prints the token.
+impl std::fmt::Debug for HubClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubClient")
+            .field("api", &self.api)
+            .field("logged_in", &self.token().is_some())
+            .finish()
+    }
 }
 
 impl HubClient {

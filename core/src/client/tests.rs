@@ -171,6 +171,10 @@ async fn login_keeps_the_token_and_later_calls_send_it() {
     let res = client.login("255712000001", "4821").await.unwrap();
     assert_eq!(res.profile.display_name, "Asha");
     assert_eq!(client.token().as_deref(), Some("tok-1"));
+    assert!(
+        !format!("{client:?}").contains("tok-1"),
+        "Debug never shows the token"
+    );
     let balance = client.balance().await.unwrap();
     assert_eq!(balance.available, "7");
     let reqs = hub.requests();
