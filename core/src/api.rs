@@ -200,27 +200,6 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// `POST /api/v1/merchant/qr`: a dynamic QR for one sale.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreateQrRequest {
-    pub amount: String,
-    pub reference: Option<String>,
-    pub terminal: Option<String>,
-}
-
-/// A merchant payment request and the QR payload that points to it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentRequest {
-    pub reference: String,
-    pub amount: Option<String>,
-    pub currency: String,
-    pub payload: String,
-    pub expires_at: Option<i64>,
-    /// `open`, `paid` or `expired`.
-    pub status: String,
-    pub paid_by_payment: Option<String>,
-}
-
 /// Identity document types an agent can record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

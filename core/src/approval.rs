@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 pub const APPROVAL_DOMAIN: &[u8] = b"kipochi-approval-v1\n";
 
 /// Failures of approval signing and verification. Never carries terms, keys or signatures.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ApprovalError {
     /// A field of the terms is empty or malformed (the field name is given).

@@ -37,6 +37,10 @@ pub enum Error {
     /// A camera frame could not be scanned.
     #[error("QR scan: {0}")]
     QrScan(#[from] crate::qr::ScanError),
+    /// A hub API call failed.
+    #[cfg(feature = "client")]
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
     /// An amount or currency is invalid.
     #[error("money: {0}")]
     Money(#[from] crate::money::MoneyError),

@@ -8,7 +8,10 @@
 
 pub mod api;
 pub mod api_extra;
+pub mod api_merchant;
 pub mod approval;
+#[cfg(feature = "client")]
+pub mod client;
 mod error;
 pub mod ids;
 pub mod keys;

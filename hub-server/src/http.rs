@@ -40,6 +40,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Idempotency records of keyed wallet calls (agent onboarding).
     pub idempotency: Arc<IdempotencyStore>,
+    /// Merchant payment requests (dynamic QRs).
+    pub merchant: Arc<crate::merchant::MerchantStore>,
 }
 
 impl AppState {
@@ -71,6 +73,7 @@ impl AppState {
             switch: None,
             clock: Arc::new(SystemClock),
             idempotency: Arc::new(IdempotencyStore::new(crate::db::open(&db)?)?),
+            merchant: Arc::new(crate::merchant::MerchantStore::new(crate::db::open(&db)?)?),
         })
     }
 
@@ -96,6 +99,7 @@ impl AppState {
             switch: None,
             clock,
             idempotency: Arc::new(IdempotencyStore::new(mem()?)?),
+            merchant: Arc::new(crate::merchant::MerchantStore::new(mem()?)?),
         })
     }
 

@@ -21,6 +21,7 @@ pub mod http;
 pub mod idempotency;
 pub mod lab;
 pub mod ledger;
+pub mod merchant;
 pub mod orchestrator;
 pub mod payments;
 pub mod shutdown;

@@ -7,6 +7,7 @@ mod agent;
 mod devices;
 mod events;
 mod extract;
+mod merchant;
 pub mod ops;
 mod payments;
 mod query;
@@ -41,6 +42,10 @@ pub fn routes() -> Router<AppState> {
             "/agent/customers",
             post(agent::onboard).get(agent::customers),
         )
+        .route("/merchant/requests", post(merchant::create))
+        .route("/merchant/requests/{id}", get(merchant::get))
+        .route("/merchant/till-qr", get(merchant::till_qr))
+        .route("/merchant/payments", get(merchant::payments))
         .fallback(|| async { crate::Error::NotFound("endpoint") })
 }
 
@@ -63,6 +68,8 @@ mod admin_tests;
 mod agent_tests;
 #[cfg(test)]
 mod events_tests;
+#[cfg(test)]
+mod merchant_tests;
 #[cfg(test)]
 mod tests;
 
