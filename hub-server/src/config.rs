@@ -37,6 +37,13 @@ pub struct HubSection {
     pub currency: String,
     /// Folder for the hub's databases; relative paths are relative to the config file.
     pub data_dir: PathBuf,
+    /// Seconds between recovery passes over unfinished payments (first pass at start).
+    #[serde(default = "default_recovery_secs")]
+    pub recovery_interval_secs: u64,
+}
+
+fn default_recovery_secs() -> u64 {
+    30
 }
 
 /// The wallet-facing listener.
@@ -82,6 +89,7 @@ impl Default for Config {
                 fsp_id: "kipochi".into(),
                 currency: "TZS".into(),
                 data_dir: PathBuf::from("data"),
+                recovery_interval_secs: default_recovery_secs(),
             },
             api: ApiSection {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -179,6 +187,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "hub.currency",
                 reason: "an ISO 4217 alpha code such as TZS".into(),
+            });
+        }
+        if !(1..=3600).contains(&self.hub.recovery_interval_secs) {
+            return Err(ConfigError::Invalid {
+                key: "hub.recovery_interval_secs",
+                reason: "between 1 and 3600".into(),
             });
         }
         if self.auth.session_ttl_secs == 0 || self.auth.session_ttl_secs > 24 * 3600 {

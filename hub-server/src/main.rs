@@ -182,7 +182,7 @@ async fn serve(
     // Unfinished payments are driven to a terminal state now and then every 30 s.
     let recovery = tokio::spawn(kipochi_hub::orchestrator::recovery::run(
         state.clone(),
-        std::time::Duration::from_secs(30),
+        std::time::Duration::from_secs(config.hub.recovery_interval_secs),
     ));
 
     let listen = config.api.listen;
