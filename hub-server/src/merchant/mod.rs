@@ -298,6 +298,35 @@ impl MerchantStore {
         })
     }
 
+    /// Marks the request a committed payment of `account_id` with `reference` paid: the latest
+    /// request with that reference still unpaid (even if it expired meanwhile: the money moved)
+    /// or already paid by this payment. `None` when the reference names no request.
+    pub fn settle_payment(
+        &self,
+        account_id: &str,
+        reference: &str,
+        payment_id: &str,
+        now: i64,
+    ) -> Result<Option<RequestRecord>> {
+        let found = self.with_tx(|tx| {
+            Ok(tx
+                .query_row(
+                    &format!(
+                        "{SELECT} WHERE account_id = ?1 AND reference = ?2
+                           AND (payment_id IS NULL OR payment_id = ?3)
+                         ORDER BY created_at DESC LIMIT 1"
+                    ),
+                    params![account_id, reference, payment_id],
+                    row,
+                )
+                .optional()?)
+        })?;
+        match found {
+            Some(r) => self.mark_paid(&r.id, payment_id, now).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// The request a payment paid, if any.
     pub fn paid_by(&self, payment_id: &str) -> Result<Option<RequestRecord>> {
         self.with_tx(|tx| {

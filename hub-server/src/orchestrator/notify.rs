@@ -28,17 +28,22 @@ pub async fn completed(
             },
         );
     }
-    if !p.internal || p.counterparty.id_type != "MSISDN" {
+    if !p.internal {
         return;
     }
-    let (auth, payee_phone) = (state.auth.clone(), p.counterparty.id.clone());
-    let found = crate::api::blocking(move || auth.user_by_phone(&payee_phone)).await;
+    merchant_paid(
+        state,
+        &payee_account.to_string(),
+        p.reference.as_deref(),
+        &p.id,
+    )
+    .await;
+    // The payee is whoever holds the credited account: a customer (phone) or a merchant (till).
+    let (auth, account) = (state.auth.clone(), payee_account.to_string());
+    let found = crate::api::blocking(move || auth.user_by_account(&account)).await;
     let Ok(Some(payee)) = found else {
         return;
     };
-    if payee.account_id.as_deref() != Some(payee_account.to_string().as_str()) {
-        return;
-    }
     let mut incoming = view;
     incoming.direction = Direction::Incoming;
     incoming.fee = "0".into();
@@ -72,9 +77,58 @@ pub async fn finished(state: &AppState, p: &PaymentRecord) {
     let event = match p.direction {
         Direction::Outgoing => Event::PaymentCompleted { payment },
         Direction::Incoming if p.state == kipochi_core::api::PaymentState::Committed => {
+            merchant_paid(state, &p.account_id, p.reference.as_deref(), &p.id).await;
             Event::PaymentReceived { payment }
         }
         Direction::Incoming => return,
     };
     state.events.publish(user_id, event);
+}
+
+/// A committed payment to `account` carrying a merchant request's `reference` marks the request
+/// paid. Idempotent; a failure is logged (the money moved either way; the request shows open).
+async fn merchant_paid(state: &AppState, account: &str, reference: Option<&str>, payment: &str) {
+    let Some(reference) = reference else { return };
+    let (store, account, reference, payment, now) = (
+        state.merchant.clone(),
+        account.to_string(),
+        reference.to_string(),
+        payment.to_string(),
+        state.now(),
+    );
+    let done =
+        crate::api::blocking(
+            move || Ok(store.settle_payment(&account, &reference, &payment, now)?),
+        )
+        .await;
+    if let Err(e) = done {
+        tracing::warn!(code = e.code(), "merchant request not marked paid");
+    }
+}
+
+/// Checks a payment to merchant `account` carrying `reference` against its open request: an
+/// unknown reference is a free-form one (a QR from another till system); a known one must be
+/// open and for this amount.
+pub async fn check_merchant_request(
+    state: &AppState,
+    account: &str,
+    reference: Option<&str>,
+    amount_minor: i64,
+) -> crate::Result<()> {
+    let Some(reference) = reference else {
+        return Ok(());
+    };
+    let (store, account, reference, now) = (
+        state.merchant.clone(),
+        account.to_string(),
+        reference.to_string(),
+        state.now(),
+    );
+    crate::api::blocking(move || {
+        match store.check_payment(&account, Some(&reference), amount_minor, now) {
+            Ok(_) | Err(crate::merchant::MerchantError::Unknown) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
 }

@@ -267,6 +267,14 @@ impl InboundHandler for PayeeHandler {
             .map_err(|e| account_rejection(&e))?
             .fee
             .minor;
+        super::notify::check_merchant_request(
+            &self.state,
+            &party.account.to_string(),
+            request.note.as_deref(),
+            amount,
+        )
+        .await
+        .map_err(|e| reject_with(ErrorCode::PayeeRejectedQuote, &e.to_string()))?;
         let (transfer, receive) = match request.amount_type {
             AmountType::Send => (amount, amount - fee),
             AmountType::Receive => (amount + fee, amount),

@@ -66,6 +66,13 @@ pub async fn create(state: &AppState, user: &User, req: CreatePaymentRequest) ->
             "the payee holds another currency",
         ));
     }
+    super::notify::check_merchant_request(
+        state,
+        &party.account.to_string(),
+        t.reference.as_deref(),
+        t.amount_minor,
+    )
+    .await?;
     let now = state.now();
     let payee = Payee {
         name: party.display_name,

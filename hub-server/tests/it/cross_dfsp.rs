@@ -406,3 +406,74 @@ async fn refusals_change_no_balance() {
     assert_eq!(w.blue.available(juma.account).await, 10_000);
     assert_eq!(w.position("bluebank"), (0, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merchant_request_is_paid_once_across_dfsps_and_the_merchant_hears_it() {
+    let w = World::start(PayeeMode::Reserve).await;
+    let shop = w
+        .green
+        .seed(
+            "255700000302",
+            "Kibanda Cafe",
+            Role::Merchant,
+            0,
+            Some("600300"),
+        )
+        .await;
+    let merchant = w.green.login("255700000302").await;
+    let mut events = w.green.state.events.subscribe();
+    let (status, request) = w
+        .green
+        .call(
+            "POST",
+            "/api/v1/merchant/requests",
+            &merchant,
+            json!({"amount": "75", "reference": "ORDER-17", "terminal": null}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{request}");
+    let payload = request["payload"].as_str().unwrap().to_string();
+    let request_id = request["request_id"].as_str().unwrap().to_string();
+
+    let juma = payer(&w.blue, "255700000104", 50_000).await;
+    let (quote, (status, done)) = pay(
+        &w.blue,
+        &juma,
+        json!({"kind": "qr", "payload": payload}),
+        None,
+    )
+    .await;
+    assert_eq!(quote["payee"]["name"], "Kibanda Cafe");
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["state"], "committed");
+    eventually(|| async { w.green.available(shop).await == 7_500 }).await;
+    let (_, seen) = tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(seen, kipochi_core::api::Event::PaymentReceived { .. }),
+        "{seen:?}"
+    );
+    let path = format!("/api/v1/merchant/requests/{request_id}");
+    let (_, status_now) = w.green.call("GET", &path, &merchant, Value::Null).await;
+    assert_eq!(status_now["status"], "paid", "{status_now}");
+    assert_eq!(status_now["payment_id"], done["payment_id"]);
+
+    // The same QR again: the payee's DFSP refuses the quote; nothing moves.
+    let (status, body) = w
+        .blue
+        .call(
+            "POST",
+            "/api/v1/payments",
+            &juma.token,
+            json!({"payment_id": uuid::Uuid::new_v4().to_string(),
+                   "target": {"kind": "qr", "payload": request["payload"]},
+                   "amount": null, "currency": null, "note": null}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["code"], "payee_rejected");
+    assert_eq!(w.blue.available(juma.account).await, 50_000 - 7_500);
+    assert_eq!(w.green.available(shop).await, 7_500);
+}
