@@ -14,6 +14,7 @@ pub mod db;
 pub mod devices;
 pub mod error;
 pub mod events;
+pub mod fineract;
 pub mod fspiop;
 pub mod http;
 pub mod idempotency;

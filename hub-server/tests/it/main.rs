@@ -1,10 +1,13 @@
 //! The hub's integration tests, in one test binary (one link, one file on disk): each module is
 //! one suite. Run one suite with `cargo nextest run -p kipochi-hub --test it -- ledger_ops::`.
 
+mod accounts_contract;
+mod fineract_double;
 mod fspiop_support;
 mod ledger_support;
 mod switch_support;
 
+mod fineract_adapter;
 mod fspiop_inbound;
 mod fspiop_loopback;
 mod fspiop_vectors;
