@@ -8,6 +8,7 @@ mod ledger_support;
 mod switch_support;
 
 mod fineract_adapter;
+mod fineract_hub;
 mod fspiop_inbound;
 mod fspiop_loopback;
 mod fspiop_vectors;
