@@ -441,3 +441,26 @@ async fn merchant_accounts_use_their_product_and_legal_form() {
     drop(m);
     s.done();
 }
+
+#[tokio::test]
+async fn a_restarted_adapter_resumes_from_its_durable_record() {
+    let s = setup().await;
+    let payer = s.funded("255700000017", 10_000).await;
+    let id = TransferId::new_v4();
+    s.fx.reserve(reserve(id, payer, 3_000)).await.unwrap();
+    s.double.lose_answer_of("action=CREATE");
+    assert!(s.fx.commit(id).await.is_err());
+    // The hub process dies; a new one opens the same record file.
+    let Setup { double, dir, fx } = s;
+    drop(fx);
+    let fx = adapter(&double, &dir, "fineract.db");
+    let record = fx.transfer(id).await.unwrap();
+    assert_eq!(
+        (record.state, record.amount.clone(), record.fee.clone()),
+        (TransferState::Held, m(3_000), m(FEE))
+    );
+    assert_eq!(fx.commit(id).await.unwrap().state, TransferState::Committed);
+    let b = fx.balance(payer).await.unwrap();
+    assert_eq!((b.ledger.minor, b.available.minor), (6_900, 6_900));
+    assert_eq!(double.unexpected(), Vec::<String>::new());
+}

@@ -12,6 +12,7 @@ mod fineract_hub;
 mod fspiop_inbound;
 mod fspiop_loopback;
 mod fspiop_vectors;
+mod hub_scenarios;
 mod ledger_crash;
 mod ledger_durability;
 mod ledger_ops;
