@@ -41,7 +41,13 @@ pub struct FineractAccounts {
     store: Store,
     currency: Currency,
     exponent: u32,
+    /// Operations on one transfer are serialised (striped by id): Fineract books a CREATE even
+    /// after a RELEASE, so a commit and a release of the same transfer must never interleave.
+    locks: Arc<Vec<tokio::sync::Mutex<()>>>,
 }
+
+/// Number of lock stripes.
+const STRIPES: usize = 64;
 
 impl FineractAccounts {
     /// The adapter for `settings`, keeping its record in `store_path`, for accounts in `currency`.
@@ -56,7 +62,14 @@ impl FineractAccounts {
             exponent: exponent_of(currency.as_str()),
             settings: Arc::new(settings),
             currency,
+            locks: Arc::new((0..STRIPES).map(|_| tokio::sync::Mutex::new(())).collect()),
         })
+    }
+
+    /// Waits for exclusive use of transfer `id`.
+    async fn lock(&self, id: crate::accounts::TransferId) -> tokio::sync::MutexGuard<'_, ()> {
+        let stripe = (id.0.as_u128() % STRIPES as u128) as usize;
+        self.locks[stripe].lock().await
     }
 
     /// Refuses amounts in another currency than the hub's (nothing is sent).

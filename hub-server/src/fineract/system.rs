@@ -24,18 +24,22 @@ impl AccountSystem for FineractAccounts {
     }
 
     async fn reserve(&self, req: ReserveRequest) -> AccountResult<TransferRecord> {
+        let _guard = self.lock(req.transfer_id).await;
         self.do_reserve(req).await
     }
 
     async fn commit(&self, id: TransferId) -> AccountResult<TransferRecord> {
+        let _guard = self.lock(id).await;
         self.do_commit(id).await
     }
 
     async fn release(&self, id: TransferId) -> AccountResult<TransferRecord> {
+        let _guard = self.lock(id).await;
         self.do_release(id).await
     }
 
     async fn credit(&self, req: CreditRequest) -> AccountResult<TransferRecord> {
+        let _guard = self.lock(req.transfer_id).await;
         self.do_credit(req).await
     }
 
@@ -43,6 +47,7 @@ impl AccountSystem for FineractAccounts {
         &self,
         req: InternalTransferRequest,
     ) -> AccountResult<TransferRecord> {
+        let _guard = self.lock(req.transfer_id).await;
         self.do_internal(req).await
     }
 

@@ -325,7 +325,14 @@ impl FineractAccounts {
     pub(super) async fn do_commit(&self, id: TransferId) -> AccountResult<TransferRecord> {
         let (mut row, payer) = self.outgoing(id).await?;
         match row.phase {
-            Phase::Sent => return Err(AccountError::TransferNotFound(id)),
+            // The PREPARE's outcome was never learnt: the account's transactions tell.
+            Phase::Sent => {
+                if !self.find_txn(payer, id, txn_type::AMOUNT_HOLD).await? {
+                    return Err(AccountError::TransferNotFound(id));
+                }
+                self.set(&mut row, Phase::Held).await?;
+                self.book_payer(&mut row, payer, Phase::Committed).await?;
+            }
             Phase::Committed => {}
             Phase::Released | Phase::Releasing => {
                 return Err(AccountError::InvalidState {

@@ -464,3 +464,62 @@ async fn a_restarted_adapter_resumes_from_its_durable_record() {
     assert_eq!((b.ledger.minor, b.available.minor), (6_900, 6_900));
     assert_eq!(double.unexpected(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn commit_after_an_unknown_prepare_outcome_looks_for_the_hold() {
+    let s = setup().await;
+    let payer = s.funded("255700000018", 10_000).await;
+    let id = TransferId::new_v4();
+    s.double.lose_answer_of("action=PREPARE");
+    assert!(s.fx.reserve(reserve(id, payer, 1_000)).await.is_err());
+    assert_eq!(
+        s.fx.commit(id).await.unwrap().state,
+        TransferState::Committed
+    );
+    assert_eq!(s.bal(payer).await, (8_900, 8_900));
+    // A PREPARE that never reached Fineract: nothing to commit.
+    let never = TransferId::new_v4();
+    s.double
+        .model
+        .lock()
+        .unwrap()
+        .payment_types
+        .retain(|(_, cash)| *cash);
+    assert!(s.fx.reserve(reserve(never, payer, 1_000)).await.is_err());
+    assert_eq!(
+        s.fx.commit(never).await,
+        Err(AccountError::TransferNotFound(never))
+    );
+    assert_eq!(s.bal(payer).await, (8_900, 8_900));
+    s.done();
+}
+
+#[tokio::test]
+async fn concurrent_commit_and_release_of_one_transfer_settle_one_way() {
+    let s = setup().await;
+    let payer = s.funded("255700000019", 10_000).await;
+    for _ in 0..5 {
+        let id = TransferId::new_v4();
+        s.fx.reserve(reserve(id, payer, 1_000)).await.unwrap();
+        let (commit, release) = tokio::join!(s.fx.commit(id), s.fx.release(id));
+        let committed = commit.is_ok();
+        assert_ne!(committed, release.is_ok(), "exactly one wins");
+        let state = s.fx.transfer(id).await.unwrap().state;
+        assert_eq!(
+            state,
+            if committed {
+                TransferState::Committed
+            } else {
+                TransferState::Released
+            }
+        );
+    }
+    let (ledger, available) = s.bal(payer).await;
+    assert_eq!(ledger, available, "no hold left behind");
+    assert_eq!(
+        (10_000 - ledger) % 1_100,
+        0,
+        "only whole transfers were booked"
+    );
+    s.done();
+}
