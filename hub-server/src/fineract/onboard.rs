@@ -205,6 +205,12 @@ impl FineractAccounts {
                     .await?;
                 Ok(c.id)
             }
+            // Another Fineract client already has this phone number.
+            Err(e)
+                if e.status() == Some(403) && e.has_code("error.msg.client.duplicate.mobileNo") =>
+            {
+                Err(AccountError::AliasInUse(AliasType::Msisdn))
+            }
             Err(e) => Err(e.into()),
         }
     }

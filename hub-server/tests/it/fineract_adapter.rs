@@ -523,3 +523,30 @@ async fn concurrent_commit_and_release_of_one_transfer_settle_one_way() {
     );
     s.done();
 }
+
+#[tokio::test]
+async fn a_phone_number_held_by_another_fineract_client_is_alias_in_use() {
+    let s = setup().await;
+    {
+        let mut m = s.double.model.lock().unwrap();
+        let id = m.next_id();
+        m.clients.insert(
+            id,
+            crate::fineract_double::model::Client {
+                id,
+                office_id: 1,
+                legal_form_id: 1,
+                external_id: None,
+                display_name: "Branch Customer".into(),
+                mobile_no: Some("255700000020".into()),
+            },
+        );
+    }
+    assert_eq!(
+        s.fx.open_account(wallet("New Customer", "255700000020"))
+            .await,
+        Err(AccountError::AliasInUse(AliasType::Msisdn))
+    );
+    assert_eq!(s.double.counts(), (1, 0), "nothing created");
+    s.done();
+}

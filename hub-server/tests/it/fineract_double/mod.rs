@@ -23,7 +23,7 @@
 #![allow(dead_code)]
 
 mod interop;
-mod model;
+pub mod model;
 mod portfolio;
 
 use std::collections::BTreeMap;
