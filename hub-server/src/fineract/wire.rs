@@ -275,7 +275,8 @@ pub struct PaymentDetailIn {
     pub receipt_number: Option<String>,
 }
 
-/// `SavingsAccountTransactionType` ids the adapter reads.
+/// `SavingsAccountTransactionType` ids the adapter reads (`SavingsAccountTransactionType.java`:
+/// credits per `isCredit()`, debits per `isDebit()`; holds and releases move no balance).
 pub mod txn_type {
     /// Deposit (credit).
     pub const DEPOSIT: i64 = 1;
@@ -289,6 +290,14 @@ pub mod txn_type {
     pub const ANNUAL_FEE: i64 = 5;
     /// Charge payment (debit).
     pub const PAY_CHARGE: i64 = 7;
+    /// Dividend payout (credit).
+    pub const DIVIDEND_PAYOUT: i64 = 8;
+    /// Overdraft interest (debit).
+    pub const OVERDRAFT_INTEREST: i64 = 17;
+    /// Withholding tax (debit).
+    pub const WITHHOLD_TAX: i64 = 18;
+    /// Escheat (debit).
+    pub const ESCHEAT: i64 = 19;
     /// Hold (not a booking).
     pub const AMOUNT_HOLD: i64 = 20;
     /// Hold release (not a booking).
@@ -308,8 +317,9 @@ impl SavingsTransactionIn {
     pub fn direction(&self) -> i64 {
         use txn_type::*;
         match self.transaction_type.id {
-            DEPOSIT | INTEREST_POSTING => 1,
-            WITHDRAWAL | WITHDRAWAL_FEE | ANNUAL_FEE | PAY_CHARGE => -1,
+            DEPOSIT | INTEREST_POSTING | DIVIDEND_PAYOUT => 1,
+            WITHDRAWAL | WITHDRAWAL_FEE | ANNUAL_FEE | PAY_CHARGE | OVERDRAFT_INTEREST
+            | WITHHOLD_TAX | ESCHEAT => -1,
             _ => 0,
         }
     }

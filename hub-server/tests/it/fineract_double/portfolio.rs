@@ -451,8 +451,8 @@ fn type_json(id: i64) -> serde_json::Value {
         1 => "deposit",
         2 => "withdrawal",
         4 => "withdrawalFee",
-        20 => "amountHold",
-        21 => "amountRelease",
+        20 => "onHold",
+        21 => "release",
         _ => "other",
     };
     json!({ "id": id, "code": format!("savingsAccountTransactionType.{code}"), "value": code,
