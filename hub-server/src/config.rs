@@ -21,6 +21,9 @@ pub struct Config {
     /// The DFSP's fee schedule (embedded ledger), see docs/config.md.
     #[serde(default)]
     pub fees: crate::ledger::FeeSchedule,
+    /// The account system: embedded ledger (default) or Fineract, see docs/config.md.
+    #[serde(default)]
+    pub accounts: crate::fineract::AccountsSection,
     pub log: LogSection,
     /// The Mojaloop switch connection; absent: the hub runs alone (internal payments only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,6 +104,7 @@ impl Default for Config {
                 activation_ttl_hours: 168,
             },
             fees: crate::ledger::FeeSchedule::default(),
+            accounts: crate::fineract::AccountsSection::default(),
             log: LogSection {
                 format: LogFormat::Text,
                 filter: "info".into(),
@@ -228,6 +232,9 @@ impl Config {
                 });
             }
         }
+        if let Err((key, reason)) = self.accounts.validate() {
+            return Err(ConfigError::Invalid { key, reason });
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
             return Err(ConfigError::Invalid {
                 key: "log.filter",
@@ -334,6 +341,46 @@ mod tests {
             assert_eq!(c.hub.fsp_id, "greenwallet");
             Ok(())
         });
+    }
+
+    #[test]
+    fn accounts_section_selects_fineract_and_hides_secrets() {
+        let dir = tmp();
+        let path = write(
+            &dir,
+            "[accounts]\nkind = \"fineract\"\n[accounts.fineract]\n\
+             base_url = \"https://fineract.example/fineract-provider/api/v1\"\n\
+             tenant = \"default\"\nusername = \"hub\"\npassword = \"s3cret\"\n\
+             wallet_product_id = 4\n",
+        );
+        let c = Config::load_with_env(Some(&path), no_env()).unwrap();
+        assert_eq!(c.accounts.kind, crate::fineract::AccountsKind::Fineract);
+        let f = c.accounts.fineract.as_ref().unwrap();
+        assert_eq!(
+            (f.wallet_product_id, f.office_id, f.timeout_secs),
+            (4, 1, 30)
+        );
+        let printed = toml::to_string(&c).unwrap();
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(!format!("{c:?}").contains("s3cret"));
+
+        let path = write(&dir, "[accounts]\nkind = \"fineract\"\n");
+        let err = Config::load_with_env(Some(&path), no_env())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("accounts.fineract"), "{err}");
+        let path = write(
+            &dir,
+            "[accounts]\nkind = \"fineract\"\n[accounts.fineract]\nbase_url = \"ftp://x\"\n\
+             tenant = \"t\"\nusername = \"u\"\npassword = \"p\"\nwallet_product_id = 1\n",
+        );
+        let err = Config::load_with_env(Some(&path), no_env())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("accounts.fineract.base_url"), "{err}");
+        let path = write(&dir, "[accounts]\nkind = \"oracle\"\n");
+        assert!(Config::load_with_env(Some(&path), no_env()).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

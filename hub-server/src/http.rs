@@ -54,11 +54,27 @@ impl AppState {
             fees: config.fees.clone(),
             ..LedgerOptions::default()
         };
-        let ledger = Ledger::open_with(data_dir.join("ledger.db"), options)
-            .map_err(|e| crate::Error::Internal(e.to_string()))?;
+        let currency = parse_currency(&config.hub.currency)?;
+        let (accounts, ledger): (Arc<dyn AccountSystem>, Option<Ledger>) =
+            match (&config.accounts.kind, &config.accounts.fineract) {
+                (crate::fineract::AccountsKind::Fineract, Some(settings)) => {
+                    let fineract = crate::fineract::FineractAccounts::open(
+                        settings.clone(),
+                        &data_dir.join("fineract.db"),
+                        currency.clone(),
+                    )
+                    .map_err(|e| crate::Error::Internal(e.to_string()))?;
+                    (Arc::new(fineract), None)
+                }
+                _ => {
+                    let ledger = Ledger::open_with(data_dir.join("ledger.db"), options)
+                        .map_err(|e| crate::Error::Internal(e.to_string()))?;
+                    (Arc::new(ledger.clone()), Some(ledger))
+                }
+            };
         Ok(Self {
             fsp_id: config.hub.fsp_id.clone(),
-            currency: parse_currency(&config.hub.currency)?,
+            currency,
             web_dir: config.api.web_dir.clone(),
             auth: Arc::new(Auth::new(
                 crate::db::open(&db)?,
@@ -67,8 +83,8 @@ impl AppState {
             )?),
             payments: Arc::new(PaymentStore::new(crate::db::open(&db)?)?),
             devices: Arc::new(DeviceStore::new(crate::db::open(&db)?)?),
-            accounts: Arc::new(ledger.clone()),
-            ledger: Some(ledger),
+            accounts,
+            ledger,
             events: Arc::new(Events::default()),
             switch: None,
             clock: Arc::new(SystemClock),

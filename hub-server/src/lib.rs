@@ -16,6 +16,7 @@ pub mod devices;
 pub mod dfsp;
 pub mod error;
 pub mod events;
+pub mod fineract;
 pub mod fspiop;
 pub mod http;
 pub mod idempotency;
