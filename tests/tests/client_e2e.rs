@@ -212,14 +212,10 @@ async fn customer_pays_a_merchant_dynamic_qr_and_sees_it_live() {
     assert_eq!(incoming.items.len(), 1);
     assert_eq!(incoming.items[0].payment_id, payment_id);
     assert_eq!(incoming.items[0].amount, "250.5");
-    // Marking the request paid is the payment orchestration's step (lead's issue 5 work): until
-    // it calls `MerchantStore::mark_paid`, the request stays open; once it does, it names this
-    // payment.
+    // The orchestration marked the request paid by this payment when it committed.
     let status = merchant.payment_request(&request.request_id).await.unwrap();
-    match status.status {
-        RequestStatus::Paid => assert_eq!(status.payment_id.as_deref(), Some(payment_id.as_str())),
-        other => assert_eq!(other, RequestStatus::Open),
-    }
+    assert_eq!(status.status, RequestStatus::Paid);
+    assert_eq!(status.payment_id.as_deref(), Some(payment_id.as_str()));
     let till = merchant.till_qr().await.unwrap();
     assert_eq!(till.till, "123456");
 

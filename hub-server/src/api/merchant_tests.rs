@@ -107,7 +107,7 @@ async fn a_dynamic_request_carries_till_amount_and_reference_and_becomes_paid() 
     assert_eq!(intent.reference.as_deref(), Some("INV-7"));
     assert_eq!(intent.amount.unwrap().to_string(), "250.5");
 
-    // A customer pays it internally; the orchestration marks it paid through the store.
+    // A customer pays it internally; the orchestration marks it paid on commit.
     let asha = pay.customer("255712000001", "Asha", 100_000, 1).await;
     let done = pay_qr(&pay, &asha, P1, req["payload"].as_str().unwrap()).await;
     assert_eq!(done["state"], "committed");
@@ -115,10 +115,13 @@ async fn a_dynamic_request_carries_till_amount_and_reference_and_becomes_paid() 
     let id = req["request_id"].as_str().unwrap();
     let store = pay.h.state.merchant.clone();
     let now = pay.h.state.now();
-    let paid_by = store
-        .check_payment(&m.account.to_string(), Some("INV-7"), 25_050, now)
-        .unwrap();
-    assert_eq!(paid_by.as_deref(), Some(id));
+    let paid = store.paid_by(P1).unwrap().expect("marked paid by the payment");
+    assert_eq!(paid.id, id);
+    assert!(matches!(
+        store.check_payment(&m.account.to_string(), Some("INV-7"), 25_050, now),
+        Err(crate::merchant::MerchantError::AlreadyPaid)
+    ));
+    // Idempotent for the same payment.
     store.mark_paid(id, P1, now).unwrap();
 
     let path = format!("/api/v1/merchant/requests/{id}");
