@@ -12,17 +12,22 @@ use anyhow::{Context, bail};
 
 /// Path of a workspace binary, built beforehand by `cargo xtask test` (or `cargo build`).
 ///
-/// `KIPOCHI_BIN_DIR` overrides the folder; otherwise the folder holding the test executable's
-/// `deps/` parent (that is `target/<profile>/`) is used.
+/// `KIPOCHI_BIN_DIR` overrides the folder; otherwise `target/<profile>/` of the running test or
+/// binary is used.
 pub fn binary(name: &str) -> anyhow::Result<PathBuf> {
     let dir = match std::env::var_os("KIPOCHI_BIN_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => {
+            // Test executables live in target/<profile>/deps, binaries in target/<profile>.
             let exe = std::env::current_exe()?;
-            exe.parent()
-                .and_then(|deps| deps.parent())
-                .context("test executable has no target folder")?
-                .to_path_buf()
+            let dir = exe.parent().context("executable has no folder")?;
+            if dir.file_name().is_some_and(|n| n == "deps") {
+                dir.parent()
+                    .context("test executable has no target folder")?
+            } else {
+                dir
+            }
+            .to_path_buf()
         }
     };
     let path = dir.join(name);

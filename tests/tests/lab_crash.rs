@@ -371,11 +371,30 @@ async fn payments_survive_kills_of_every_process() {
     for id in &ids {
         let payer = states.get(id).map(String::as_str).unwrap_or("none");
         let payee = green_states.get(id).map(String::as_str).unwrap_or("none");
-        assert_eq!(
-            payer == "committed",
-            payee == "committed",
-            "payment {id}: payer {payer}, payee {payee}"
-        );
+        if (payer == "committed") != (payee == "committed") {
+            let path = format!("/api/v1/admin/payments/{id}");
+            let (_, at_payer) = until_answer(
+                &blue,
+                &http,
+                reqwest::Method::GET,
+                &path,
+                Some(&admin_blue),
+                None,
+            )
+            .await;
+            let (_, at_payee) = until_answer(
+                &green,
+                &http,
+                reqwest::Method::GET,
+                &path,
+                Some(&admin_green),
+                None,
+            )
+            .await;
+            panic!(
+                "payment {id}: payer {payer}, payee {payee}\npayer: {at_payer:#}\npayee: {at_payee:#}"
+            );
+        }
     }
     assert!(
         committed.len() >= PAYMENTS / 4,

@@ -2,6 +2,7 @@
 //!
 //! - `test`: provision every tool the tests need (only when missing), then fmt, clippy and every test.
 //! - `lab`: build the release hub and the web bundle, then start the lab.
+//! - `bench-lab`: build the release binaries and run the lab load generator.
 //! - `web`: build the Leptos bundle into `dist/web`.
 //! - `bindings [--test]`: generate the Kotlin, Swift and Python bindings of `kipochi-ffi` into
 //!   `bindings/`; with `--test`, also run the Kotlin (JVM) and Python tests of them.
@@ -35,6 +36,12 @@ enum Cmd {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Build the release binaries and run the lab load generator (throughput, latency, memory).
+    BenchLab {
+        /// Arguments passed on to `bench-lab` (e.g. `--payers 8 --seconds 20`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Build the web wallet bundle into dist/web (wasm-bindgen + wasm-opt).
     Web,
     /// Install the tools the tests need, and nothing else.
@@ -53,11 +60,37 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Cmd::Test { no_provision } => test::run(&root, !no_provision),
         Cmd::Lab { args } => lab(&root, &args),
+        Cmd::BenchLab { args } => bench_lab(&args),
         Cmd::Web => web::build(&root, &provision::Tools::locate(&root)?).map(|_| ()),
         Cmd::Provision => provision::all(&root).map(|_| ()),
         Cmd::Bindings { test: false } => bindings::generate(&root).map(|_| ()),
         Cmd::Bindings { test: true } => bindings::test(&root, &provision::Tools::locate(&root)?),
     }
+}
+
+fn bench_lab(args: &[String]) -> anyhow::Result<()> {
+    sh::step("build kipochi-hub and bench-lab (release)", || {
+        sh::run(
+            "cargo",
+            &[
+                "build",
+                "--release",
+                "-p",
+                "kipochi-hub",
+                "-p",
+                "kipochi-e2e",
+                "--bin",
+                "kipochi-hub",
+                "--bin",
+                "bench-lab",
+            ],
+        )
+    })?;
+    let status = std::process::Command::new("target/release/bench-lab")
+        .args(args)
+        .status()?;
+    anyhow::ensure!(status.success(), "bench-lab exited with {status}");
+    Ok(())
 }
 
 fn lab(root: &std::path::Path, args: &[String]) -> anyhow::Result<()> {

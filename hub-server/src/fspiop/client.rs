@@ -403,6 +403,12 @@ impl Switch for SwitchClient {
             )
             .await
         {
+            // An error answer to a GET is not the transfer's outcome: the switch may not have
+            // processed a prepare still in flight, or failed to look it up. Only "not found"
+            // (3208) is passed on, for the caller to judge against the transfer's expiry.
+            Ok(Callback::Error(e)) if e.error_code != "3208" => TransferOutcome::Unknown {
+                reason: format!("GET /transfers answered error {}", e.error_code),
+            },
             Ok(cb) => Self::outcome(cb, condition),
             Err(e) => TransferOutcome::Unknown {
                 reason: format!("no final answer: {e}"),

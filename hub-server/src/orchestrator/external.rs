@@ -361,6 +361,7 @@ pub async fn settle(
     }
     let transfer_id = TransferId(uuid(&p.id)?);
     let now = state.now();
+    let outcome = not_found_is_final_only_after_expiry(outcome, p.transfer_expiry, now);
     let (to, changes) = match outcome {
         TransferOutcome::Unknown { reason } => {
             tracing::warn!(payment = %p.id, %reason, "transfer outcome unknown; kept for recovery");
@@ -394,6 +395,31 @@ pub async fn settle(
     .await?;
     super::notify::finished(state, &done).await;
     Ok(done)
+}
+
+/// How long after a transfer's expiry a switch's "not found" (3208) is believed: before that, a
+/// prepare may still be on its way (or be processed after a restart), and the switch refuses
+/// expired prepares.
+pub const NOT_FOUND_GRACE_MS: i64 = 10_000;
+
+/// A 3208 "transfer not found" answer is final only once the transfer could no longer be
+/// accepted by the switch; before that it is an unknown outcome.
+pub fn not_found_is_final_only_after_expiry(
+    outcome: TransferOutcome,
+    expiry: Option<i64>,
+    now: i64,
+) -> TransferOutcome {
+    match outcome {
+        TransferOutcome::Aborted(info)
+            if info.error_code == "3208"
+                && expiry.is_none_or(|e| now <= e.saturating_add(NOT_FOUND_GRACE_MS)) =>
+        {
+            TransferOutcome::Unknown {
+                reason: "the switch does not know the transfer yet".into(),
+            }
+        }
+        other => other,
+    }
 }
 
 /// Releases a hold; a hold that never existed (crash before the reserve) is nothing to release.
@@ -508,4 +534,38 @@ pub(super) fn date_time(ms: i64) -> Result<DateTime> {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(DateTime::from_utc)
         .ok_or_else(|| Error::Internal("time out of range".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fspiop::ErrorCode;
+
+    #[test]
+    fn a_not_found_transfer_is_unknown_until_it_expired() {
+        let not_found = || TransferOutcome::Aborted(ErrorCode::TransferIdNotFound.info(""));
+        let expiry = Some(100_000);
+        for now in [0, 100_000, 100_000 + NOT_FOUND_GRACE_MS] {
+            assert!(matches!(
+                not_found_is_final_only_after_expiry(not_found(), expiry, now),
+                TransferOutcome::Unknown { .. }
+            ));
+        }
+        let late = 100_001 + NOT_FOUND_GRACE_MS;
+        assert!(matches!(
+            not_found_is_final_only_after_expiry(not_found(), expiry, late),
+            TransferOutcome::Aborted(_)
+        ));
+        // Without a known expiry a "not found" is never believed.
+        assert!(matches!(
+            not_found_is_final_only_after_expiry(not_found(), None, i64::MAX),
+            TransferOutcome::Unknown { .. }
+        ));
+        // A real refusal (here: payer limit) stays final.
+        let refused = TransferOutcome::Aborted(ErrorCode::PayerFspInsufficientLiquidity.info(""));
+        assert!(matches!(
+            not_found_is_final_only_after_expiry(refused, expiry, 0),
+            TransferOutcome::Aborted(_)
+        ));
+    }
 }

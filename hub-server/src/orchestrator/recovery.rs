@@ -124,7 +124,8 @@ async fn incoming(state: &AppState, p: PaymentRecord, now: i64) -> Result<Outcom
             let (Ok(id), Ok(fsp)) = (tid.parse(), p.counterparty.fsp_id.parse()) else {
                 return Err(crate::Error::Internal("stored transfer identifiers".into()));
             };
-            match sw.get_transfer(&id, &fsp, &condition).await {
+            let outcome = sw.get_transfer(&id, &fsp, &condition).await;
+            match external::not_found_is_final_only_after_expiry(outcome, p.transfer_expiry, now) {
                 TransferOutcome::Committed { .. } => {
                     payee::credit(state, p).await?;
                     Ok(Outcome::Completed)
