@@ -296,11 +296,9 @@ pub(super) async fn send(state: &AppState, p: PaymentRecord) -> Result<PaymentRe
         )
         .await;
     }
-    let expiry = now + TRANSFER_TTL_MS;
-    let request = transfer_request(state, &p, expiry)?;
     let id = p.id.clone();
     let changes = Changes {
-        transfer_expiry: Some(expiry),
+        transfer_expiry: Some(now + TRANSFER_TTL_MS),
         detail: Some(format!("transfer sent to {}", p.counterparty.fsp_id)),
         ..Changes::default()
     };
@@ -314,6 +312,12 @@ pub(super) async fn send(state: &AppState, p: PaymentRecord) -> Result<PaymentRe
         )
     })
     .await?;
+    // Built from the STORED payment: if two tasks (a retried approval and a recovery pass) both
+    // get here, they send byte-identical requests, which the switch treats as one transfer.
+    let expiry = p
+        .transfer_expiry
+        .ok_or_else(|| Error::Internal("sent payment without transfer expiry".into()))?;
+    let request = transfer_request(state, &p, expiry)?;
     let outcome = sw.transfer(&request).await;
     settle(state, p, outcome).await
 }
@@ -361,7 +365,7 @@ pub async fn settle(
     }
     let transfer_id = TransferId(uuid(&p.id)?);
     let now = state.now();
-    let outcome = not_found_is_final_only_after_expiry(outcome, p.transfer_expiry, now);
+    let outcome = switch_final_word(outcome, p.transfer_expiry, now);
     let (to, changes) = match outcome {
         TransferOutcome::Unknown { reason } => {
             tracing::warn!(payment = %p.id, %reason, "transfer outcome unknown; kept for recovery");
@@ -403,13 +407,18 @@ pub async fn settle(
 pub const NOT_FOUND_GRACE_MS: i64 = 10_000;
 
 /// A 3208 "transfer not found" answer is final only once the transfer could no longer be
-/// accepted by the switch; before that it is an unknown outcome.
-pub fn not_found_is_final_only_after_expiry(
+/// accepted by the switch; before that it is an unknown outcome. A 3106 "modified request" on our
+/// own transfer id means the switch holds a transfer under it (ours, sent by a concurrent task):
+/// its outcome is what `GET /transfers` will say, never an abort.
+pub fn switch_final_word(
     outcome: TransferOutcome,
     expiry: Option<i64>,
     now: i64,
 ) -> TransferOutcome {
     match outcome {
+        TransferOutcome::Aborted(info) if info.error_code == "3106" => TransferOutcome::Unknown {
+            reason: "the switch holds this transfer id already".into(),
+        },
         TransferOutcome::Aborted(info)
             if info.error_code == "3208"
                 && expiry.is_none_or(|e| now <= e.saturating_add(NOT_FOUND_GRACE_MS)) =>
@@ -542,29 +551,34 @@ mod tests {
     use crate::fspiop::ErrorCode;
 
     #[test]
-    fn a_not_found_transfer_is_unknown_until_it_expired() {
+    fn not_found_is_unknown_until_expiry_and_a_modified_request_never_aborts() {
         let not_found = || TransferOutcome::Aborted(ErrorCode::TransferIdNotFound.info(""));
         let expiry = Some(100_000);
         for now in [0, 100_000, 100_000 + NOT_FOUND_GRACE_MS] {
             assert!(matches!(
-                not_found_is_final_only_after_expiry(not_found(), expiry, now),
+                switch_final_word(not_found(), expiry, now),
                 TransferOutcome::Unknown { .. }
             ));
         }
         let late = 100_001 + NOT_FOUND_GRACE_MS;
         assert!(matches!(
-            not_found_is_final_only_after_expiry(not_found(), expiry, late),
+            switch_final_word(not_found(), expiry, late),
             TransferOutcome::Aborted(_)
         ));
         // Without a known expiry a "not found" is never believed.
         assert!(matches!(
-            not_found_is_final_only_after_expiry(not_found(), None, i64::MAX),
+            switch_final_word(not_found(), None, i64::MAX),
+            TransferOutcome::Unknown { .. }
+        ));
+        let modified = TransferOutcome::Aborted(ErrorCode::ModifiedRequest.info(""));
+        assert!(matches!(
+            switch_final_word(modified, expiry, late),
             TransferOutcome::Unknown { .. }
         ));
         // A real refusal (here: payer limit) stays final.
         let refused = TransferOutcome::Aborted(ErrorCode::PayerFspInsufficientLiquidity.info(""));
         assert!(matches!(
-            not_found_is_final_only_after_expiry(refused, expiry, 0),
+            switch_final_word(refused, expiry, 0),
             TransferOutcome::Aborted(_)
         ));
     }

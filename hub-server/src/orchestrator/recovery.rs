@@ -125,7 +125,7 @@ async fn incoming(state: &AppState, p: PaymentRecord, now: i64) -> Result<Outcom
                 return Err(crate::Error::Internal("stored transfer identifiers".into()));
             };
             let outcome = sw.get_transfer(&id, &fsp, &condition).await;
-            match external::not_found_is_final_only_after_expiry(outcome, p.transfer_expiry, now) {
+            match external::switch_final_word(outcome, p.transfer_expiry, now) {
                 TransferOutcome::Committed { .. } => {
                     payee::credit(state, p).await?;
                     Ok(Outcome::Completed)
