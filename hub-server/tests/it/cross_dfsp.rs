@@ -17,13 +17,17 @@ use kipochi_core::qr::{MerchantQr, PartyId, PartyIdType};
 use kipochi_hub::accounts::AccountId;
 use kipochi_hub::auth::Role;
 use kipochi_hub::clock::SystemClock;
+use kipochi_hub::config::Config;
 use kipochi_hub::demo::{self, DemoUser};
 use kipochi_hub::dfsp::{self, FspiopSection};
+use kipochi_hub::fineract::{AccountsKind, AccountsSection, FineractSettings};
 use kipochi_hub::orchestrator::payee::PayeeMode;
 use kipochi_hub::switch::{self, Running, SwitchConfig};
 use kipochi_hub::{AppState, app};
 use serde_json::{Value, json};
 use tower::ServiceExt;
+
+use crate::fineract_double::{self, FineractDouble};
 
 pub struct Hub {
     pub state: AppState,
@@ -35,6 +39,43 @@ impl Hub {
         let dir = tempfile::tempdir().unwrap();
         let mut state = AppState::for_tests(dir.path(), Arc::new(SystemClock)).unwrap();
         state.fsp_id = fsp.into();
+        Self::connect(fsp, switch_url, mode, state, dir).await
+    }
+
+    /// A hub whose accounts live in Fineract (the contract double at `fineract_url`).
+    async fn start_on_fineract(
+        fsp: &str,
+        switch_url: &str,
+        mode: PayeeMode,
+        fineract_url: &str,
+    ) -> (Self, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = FineractSettings::basic(
+            fineract_url,
+            fineract_double::TENANT,
+            fineract_double::USER,
+            fineract_double::PASSWORD,
+        );
+        settings.wallet_product_id = fineract_double::WALLET_PRODUCT;
+        let mut config = Config {
+            accounts: AccountsSection {
+                kind: AccountsKind::Fineract,
+                fineract: Some(settings),
+            },
+            ..Config::default()
+        };
+        config.hub.fsp_id = fsp.into();
+        let state = AppState::open(&config, dir.path()).unwrap();
+        Self::connect(fsp, switch_url, mode, state, dir).await
+    }
+
+    async fn connect(
+        fsp: &str,
+        switch_url: &str,
+        mode: PayeeMode,
+        state: AppState,
+        dir: tempfile::TempDir,
+    ) -> (Self, String) {
         let section = FspiopSection {
             switch_url: switch_url.into(),
             listen: "127.0.0.1:0".parse().unwrap(),
@@ -149,10 +190,18 @@ pub struct World {
 
 impl World {
     pub async fn start(green_mode: PayeeMode) -> Self {
+        Self::start_with(green_mode, None).await
+    }
+
+    /// `greenwallet` on Fineract (the double at this URL) when given, else on the ledger.
+    pub async fn start_with(green_mode: PayeeMode, green_fineract: Option<&str>) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let switch_url = format!("http://{}", listener.local_addr().unwrap());
         let (blue, blue_url) = Hub::start("bluebank", &switch_url, PayeeMode::Reserve).await;
-        let (green, green_url) = Hub::start("greenwallet", &switch_url, green_mode).await;
+        let (green, green_url) = match green_fineract {
+            Some(url) => Hub::start_on_fineract("greenwallet", &switch_url, green_mode, url).await,
+            None => Hub::start("greenwallet", &switch_url, green_mode).await,
+        };
         let dir = tempfile::tempdir().unwrap();
         let config = SwitchConfig::parse(&format!(
             r#"
@@ -476,4 +525,92 @@ async fn merchant_request_is_paid_once_across_dfsps_and_the_merchant_hears_it() 
     assert_eq!(body["code"], "payee_rejected");
     assert_eq!(w.blue.available(juma.account).await, 50_000 - 7_500);
     assert_eq!(w.green.available(shop).await, 7_500);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payments_to_a_dfsp_running_on_fineract() {
+    let double = FineractDouble::start(0).await;
+    for mode in [PayeeMode::Reserve, PayeeMode::Commit] {
+        let w = World::start_with(mode, Some(&double.base_url)).await;
+        let suffix = if mode == PayeeMode::Reserve { "1" } else { "2" };
+        let neema = w
+            .green
+            .seed(
+                &format!("25570000040{suffix}"),
+                "Neema Fineract",
+                Role::Customer,
+                0,
+                None,
+            )
+            .await;
+        let shop = w
+            .green
+            .seed(
+                &format!("25570000050{suffix}"),
+                "Duka Fineract",
+                Role::Merchant,
+                0,
+                Some(&format!("70070{suffix}")),
+            )
+            .await;
+        let juma = payer(&w.blue, &format!("25570000060{suffix}"), 100_000).await;
+
+        let phone = format!("25570000040{suffix}");
+        let (quote, (status, done)) = pay(
+            &w.blue,
+            &juma,
+            json!({"kind": "phone", "phone": phone}),
+            Some("300"),
+        )
+        .await;
+        assert_eq!(
+            quote["payee"]["name"], "Neema Fineract",
+            "lookup answered from Fineract"
+        );
+        assert_eq!(status, StatusCode::OK, "{done}");
+        assert_eq!(done["state"], "committed", "{done}");
+        eventually(|| async { w.green.available(neema).await == 30_000 }).await;
+
+        let till = PartyId {
+            id_type: PartyIdType::Business,
+            identifier: format!("70070{suffix}"),
+            sub_id: None,
+        };
+        let qr = MerchantQr::kipochi(
+            &till,
+            "5411",
+            Currency::from_alpha("TZS").unwrap(),
+            "TZ",
+            "x",
+            "Dar",
+        )
+        .for_payment("99.99".parse::<Amount>().unwrap(), Some("F-1"), None)
+        .encode()
+        .unwrap();
+        let (_, (status, done)) =
+            pay(&w.blue, &juma, json!({"kind": "qr", "payload": qr}), None).await;
+        assert_eq!(status, StatusCode::OK, "{done}");
+        assert_eq!(done["state"], "committed");
+        eventually(|| async { w.green.available(shop).await == 9_999 }).await;
+        assert_eq!(
+            w.blue.available(juma.account).await,
+            100_000 - 30_000 - 9_999
+        );
+        assert_eq!(w.position("bluebank"), (39_999, 0));
+
+        // Unknown at Fineract: the switch has no owner either → 3204, nothing moves.
+        let (status, body) = w
+            .blue
+            .call(
+                "POST",
+                "/api/v1/payments",
+                &juma.token,
+                json!({"payment_id": uuid::Uuid::new_v4().to_string(),
+                       "target": {"kind": "phone", "phone": "255799999998"},
+                       "amount": "1", "currency": null, "note": null}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(w.blue.available(juma.account).await, 100_000 - 39_999);
+    }
 }
