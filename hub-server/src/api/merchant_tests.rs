@@ -115,7 +115,10 @@ async fn a_dynamic_request_carries_till_amount_and_reference_and_becomes_paid() 
     let id = req["request_id"].as_str().unwrap();
     let store = pay.h.state.merchant.clone();
     let now = pay.h.state.now();
-    let paid = store.paid_by(P1).unwrap().expect("marked paid by the payment");
+    let paid = store
+        .paid_by(P1)
+        .unwrap()
+        .expect("marked paid by the payment");
     assert_eq!(paid.id, id);
     assert!(matches!(
         store.check_payment(&m.account.to_string(), Some("INV-7"), 25_050, now),
