@@ -138,12 +138,27 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::api::ops::routes())
         .nest("/api/v1", crate::api::routes())
         .with_state(state);
-    match web_dir {
+    let router = match web_dir {
         Some(dir) => {
             let index = dir.join("index.html");
             router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
         }
         None => router,
+    };
+    match crate::api::latency::HttpMetrics::new() {
+        Ok(metrics) => {
+            let metrics = Arc::new(metrics);
+            router
+                .layer(axum::middleware::from_fn_with_state(
+                    metrics.clone(),
+                    crate::api::latency::track,
+                ))
+                .layer(axum::Extension(metrics))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "request latency metrics disabled");
+            router
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod agent;
 mod devices;
 mod events;
 mod extract;
+pub mod latency;
 mod merchant;
 pub mod ops;
 mod payments;
@@ -70,6 +71,8 @@ mod agent_tests;
 mod events_tests;
 #[cfg(test)]
 mod merchant_tests;
+#[cfg(test)]
+mod ops_tests;
 #[cfg(test)]
 mod tests;
 

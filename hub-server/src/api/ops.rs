@@ -1,21 +1,25 @@
 //! Operations endpoints outside `/api/v1`: `/readyz` (every store answers) and `/metrics`
 //! (Prometheus text format).
 
-use axum::Json;
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension, Json};
 use kipochi_core::api::PaymentState;
 use prometheus::{Encoder, IntGaugeVec, Opts, Registry, TextEncoder};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::blocking;
+use super::latency::HttpMetrics;
 use crate::accounts::{AccountError, AccountId};
 use crate::error::{Error, Result};
 use crate::http::AppState;
+use crate::payments::FinalLatency;
 
 /// Every payment state, so `/metrics` reports zeros too (stable series for dashboards).
 const STATES: [PaymentState; 9] = [
@@ -96,6 +100,65 @@ pub fn render_metrics(counts: &[(PaymentState, u64)]) -> Result<String> {
             .with_label_values(&[state_label(s).as_str()])
             .set(i64::try_from(n).unwrap_or(i64::MAX));
     }
+    encode(&registry)
+}
+
+/// Upper bounds (milliseconds) of the payment end-to-end latency buckets.
+const PAYMENT_BUCKETS_MS: [i64; 11] = [
+    100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000,
+];
+
+/// The final states, each with its own end-to-end latency series.
+const FINAL_STATES: [PaymentState; 4] = [
+    PaymentState::Committed,
+    PaymentState::Declined,
+    PaymentState::Expired,
+    PaymentState::Failed,
+];
+
+/// Milliseconds as exact decimal seconds (`1500` → `1.5`), without going through floats.
+pub(crate) fn ms_as_seconds(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let ms = ms.unsigned_abs();
+    let frac = format!("{:03}", ms % 1000);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        format!("{sign}{}", ms / 1000)
+    } else {
+        format!("{sign}{}.{frac}", ms / 1000)
+    }
+}
+
+/// Renders the end-to-end latency (created → final state) of the payments in a final state as
+/// a Prometheus histogram, one series per final state (zeros included).
+pub fn render_payment_latency(latencies: &[FinalLatency]) -> String {
+    let name = "kipochi_payment_duration_seconds";
+    let mut out = format!(
+        "# HELP {name} End-to-end payment latency, created to final state.\n# TYPE {name} histogram\n"
+    );
+    for s in FINAL_STATES {
+        let label = state_label(s);
+        let row = latencies.iter().find(|l| l.state == s);
+        for (i, bound) in PAYMENT_BUCKETS_MS.iter().enumerate() {
+            let n = row.and_then(|r| r.cumulative.get(i).copied()).unwrap_or(0);
+            let le = ms_as_seconds(*bound);
+            out.push_str(&format!(
+                "{name}_bucket{{state=\"{label}\",le=\"{le}\"}} {n}\n"
+            ));
+        }
+        let count = row.map_or(0, |r| r.count);
+        let sum = ms_as_seconds(row.map_or(0, |r| r.sum_ms));
+        out.push_str(&format!(
+            "{name}_bucket{{state=\"{label}\",le=\"+Inf\"}} {count}\n"
+        ));
+        out.push_str(&format!("{name}_sum{{state=\"{label}\"}} {sum}\n"));
+        out.push_str(&format!("{name}_count{{state=\"{label}\"}} {count}\n"));
+    }
+    out
+}
+
+/// Renders every family of `registry` in the Prometheus text format.
+fn encode(registry: &Registry) -> Result<String> {
     let mut out = Vec::new();
     TextEncoder::new()
         .encode(&registry.gather(), &mut out)
@@ -103,10 +166,23 @@ pub fn render_metrics(counts: &[(PaymentState, u64)]) -> Result<String> {
     String::from_utf8(out).map_err(|e| Error::Internal(format!("metrics: {e}")))
 }
 
-async fn metrics(State(state): State<AppState>) -> Result<Response> {
+async fn metrics(
+    State(state): State<AppState>,
+    http: Option<Extension<Arc<HttpMetrics>>>,
+) -> Result<Response> {
     let payments = state.payments.clone();
-    let counts = blocking(move || Ok(payments.counts_by_state()?)).await?;
-    let text = render_metrics(&counts)?;
+    let (counts, latencies) = blocking(move || {
+        Ok((
+            payments.counts_by_state()?,
+            payments.final_latencies(&PAYMENT_BUCKETS_MS)?,
+        ))
+    })
+    .await?;
+    let mut text = render_metrics(&counts)?;
+    text.push_str(&render_payment_latency(&latencies));
+    if let Some(Extension(http)) = http {
+        text.push_str(&encode(http.registry())?);
+    }
     Ok((
         [(
             header::CONTENT_TYPE,

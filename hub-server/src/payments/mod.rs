@@ -12,7 +12,7 @@ mod record;
 mod store;
 
 pub use record::{Changes, Event, Party, PaymentRecord};
-pub use store::{Created, PaymentStore, Search, StoreError};
+pub use store::{Created, FinalLatency, PaymentStore, Search, StoreError};
 
 impl From<StoreError> for crate::Error {
     fn from(e: StoreError) -> Self {

@@ -15,6 +15,19 @@ use super::record::{
 };
 use crate::db::bad_column;
 
+/// End-to-end latencies of the payments that ended in one final state (a histogram).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FinalLatency {
+    /// The final state.
+    pub state: PaymentState,
+    /// Payments in that state.
+    pub count: u64,
+    /// Sum of their latencies in milliseconds.
+    pub sum_ms: i64,
+    /// Per bound of the query, how many took at most that long.
+    pub cumulative: Vec<u64>,
+}
+
 /// Failures of the payments store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -224,6 +237,45 @@ impl PaymentStore {
             for row in rows {
                 let (s, n) = row?;
                 out.push((parse_state(&s).ok_or(StoreError::Corrupt("state"))?, n));
+            }
+            Ok(out)
+        })
+    }
+
+    /// End-to-end latency (created → final state) of every payment in a final state, per final
+    /// state: cumulative counts at each bound in `bounds_ms` (ascending), total count and sum.
+    pub fn final_latencies(&self, bounds_ms: &[i64]) -> Result<Vec<FinalLatency>> {
+        let buckets: String = bounds_ms
+            .iter()
+            .map(|b| format!(", SUM(CASE WHEN updated_at - created_at <= {b} THEN 1 ELSE 0 END)"))
+            .collect();
+        let sql = format!(
+            "SELECT state, COUNT(*), SUM(updated_at - created_at){buckets} FROM payments \
+             WHERE state IN ('committed', 'declined', 'expired', 'failed') GROUP BY state"
+        );
+        self.with_tx(|tx| {
+            let mut stmt = tx.prepare(&sql)?;
+            let rows = stmt.query_map([], |r| {
+                let mut cumulative = Vec::with_capacity(bounds_ms.len());
+                for i in 0..bounds_ms.len() {
+                    cumulative.push(r.get::<_, u64>(3 + i)?);
+                }
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    cumulative,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (s, count, sum_ms, cumulative) = row?;
+                out.push(FinalLatency {
+                    state: parse_state(&s).ok_or(StoreError::Corrupt("state"))?,
+                    count,
+                    sum_ms,
+                    cumulative,
+                });
             }
             Ok(out)
         })
