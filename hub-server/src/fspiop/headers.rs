@@ -86,8 +86,9 @@ fn media_error(e: MediaTypeError, name: &str, resource: Resource) -> SyncError {
 }
 
 /// Checks the headers of an inbound request for `resource`. `Accept` is required for client
-/// requests (GET/POST/DELETE), `Content-Type` for requests with a body. `FSPIOP-Destination`
-/// is optional (the TTK omits it). A malformed `traceparent` is ignored.
+/// requests (GET/POST/DELETE), `Content-Type` on every request (its version decides only for
+/// requests with a body). `FSPIOP-Destination` is optional (the TTK omits it). A malformed
+/// `traceparent` is ignored.
 pub fn check_inbound(
     headers: &HeaderMap,
     resource: Resource,
@@ -96,11 +97,9 @@ pub fn check_inbound(
     let has_body = matches!(*method, Method::POST | Method::PUT | Method::PATCH);
     let needs_accept = matches!(*method, Method::GET | Method::POST | Method::DELETE);
     // Mandatory presence first (3102), in the order the TTK negative tests expect.
-    let content_type = if has_body {
-        Some(required(headers, "content-type")?)
-    } else {
-        text(headers, "content-type")?
-    };
+    // The API definition marks Content-Type mandatory on every request, GETs included (the
+    // TTK's DFSP collections send a GET /parties without it and expect 400 3102).
+    let content_type = required(headers, "content-type")?;
     // Callbacks (PUT) and notifications (PATCH) carry no meaningful Accept: ignore it.
     let accept = if needs_accept {
         Some(required(headers, "accept")?)
@@ -137,12 +136,12 @@ pub fn check_inbound(
                 .map_err(|e| media_error(e, "accept", resource))?,
         );
     }
-    if has_body && let Some(ct) = content_type {
-        // A body must be answered in the exact version it was written in.
-        version = Some(
-            version::parse_content_type(ct, resource)
-                .map_err(|e| media_error(e, "content-type", resource))?,
-        );
+    // Checked on every request (a GET with an XML content type is refused too), but only a
+    // body must be answered in the exact version it was written in.
+    let written = version::parse_content_type(content_type, resource)
+        .map_err(|e| media_error(e, "content-type", resource))?;
+    if has_body {
+        version = Some(written);
     }
     let version = version.unwrap_or(Version {
         major: 1,
@@ -259,11 +258,26 @@ mod tests {
             (status, info.error_code.as_str()),
             (StatusCode::NOT_ACCEPTABLE, "3001")
         );
-        // A GET needs no content-type.
+        // A GET needs a content-type too (mandatory on every request), but its version
+        // comes from Accept.
         let mut h = base();
         h.remove("content-type");
+        let (status, info) = check_inbound(&h, Resource::Quotes, &Method::GET).unwrap_err();
         assert_eq!(
-            check_inbound(&h, Resource::Quotes, &Method::GET)
+            (status, info.error_code.as_str()),
+            (StatusCode::BAD_REQUEST, "3102")
+        );
+        assert!(info.error_description.contains("content-type"));
+        let mut h = base();
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("application/vnd.interoperability.quotes+xml;version=15.5"),
+        );
+        let (status, info) = check_inbound(&h, Resource::Quotes, &Method::GET).unwrap_err();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{info:?}");
+        assert!(info.error_description.contains("content-type"));
+        assert_eq!(
+            check_inbound(&base(), Resource::Quotes, &Method::GET)
                 .unwrap()
                 .version,
             Version::V1_1

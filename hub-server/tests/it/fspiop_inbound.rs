@@ -286,6 +286,10 @@ async fn duplicates_resend_the_same_callback_and_modified_requests_get_3106() {
     // GET /quotes/{ID} replays it too.
     let get = Request::get(format!("/quotes/{QUOTE_ID}"))
         .header(
+            "content-type",
+            "application/vnd.interoperability.quotes+json;version=1.0",
+        )
+        .header(
             "accept",
             "application/vnd.interoperability.quotes+json;version=1.0",
         )
@@ -321,6 +325,10 @@ async fn unknown_party_and_unknown_transfer_get_error_callbacks() {
     let mut r = rig().await;
     let get = |path: &str, resource: &str| {
         Request::get(path)
+            .header(
+                "content-type",
+                format!("application/vnd.interoperability.{resource}+json;version=1.0"),
+            )
             .header(
                 "accept",
                 format!("application/vnd.interoperability.{resource}+json;version=1"),

@@ -216,9 +216,6 @@ pub async fn send(
     );
     let mut req = http.request(method.clone(), format!("{url}{path}"));
     for (k, v) in hdrs {
-        if body.is_none() && k == "content-type" {
-            continue;
-        }
         req = req.header(k, v);
     }
     if let Some(b) = body {
