@@ -1,15 +1,37 @@
 //! `kipochi-web`: the Leptos client-side wallet UI, built by `cargo xtask web`.
+//!
+//! Screens call the core's [`kipochi_core::client::HubClient`]; they hold no business rules.
 
+mod app;
+mod device;
+mod home;
+mod login;
+mod messages;
+mod pay;
+mod receive;
+
+use app::{Ctx, Screen};
 use leptos::prelude::*;
 
-/// Root component. The screens arrive with the web issue; this shell shows the product name
-/// and the core's build so the bundle pipeline (wasm-bindgen + wasm-opt + serving) is exercised.
+/// Root component: provides [`Ctx`] and shows the current screen.
 #[component]
 fn App() -> impl IntoView {
+    let ctx = Ctx {
+        screen: RwSignal::new(Screen::Login),
+        profile: RwSignal::new(None),
+    };
+    provide_context(ctx);
     view! {
         <main>
             <h1 id="title">"Kipochi"</h1>
-            <p id="status">"Web wallet: the customer, merchant and agent screens are being built."</p>
+            {move || match ctx.screen.get() {
+                Screen::Login => login::Login().into_any(),
+                Screen::Home => home::Home().into_any(),
+                Screen::Pay => pay::PayForm().into_any(),
+                Screen::Confirm(quote) => pay::Confirm(pay::ConfirmProps { quote }).into_any(),
+                Screen::Done(payment) => pay::Done(pay::DoneProps { payment }).into_any(),
+                Screen::Receive => receive::Receive().into_any(),
+            }}
         </main>
     }
 }

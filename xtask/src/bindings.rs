@@ -28,7 +28,7 @@ const LIB_FILE: &str = if cfg!(target_os = "macos") {
 };
 
 /// cargo's target folder: `CARGO_TARGET_DIR` when set, else `target/` in the workspace.
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|p| if p.is_absolute() { p } else { root.join(p) })

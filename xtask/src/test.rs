@@ -114,7 +114,9 @@ pub fn run(root: &Path, provision_tools: bool) -> anyhow::Result<()> {
             ("KIPOCHI_TOOLS", "tools"),
             ("CHROMIUM", tools.chromium.to_str().unwrap_or_default()),
         ];
-        sh::run_in(Some(root), "node", &["tests/browser/smoke.mjs"], &env)
+        sh::run_in(Some(root), "node", &["tests/browser/smoke.mjs"], &env)?;
+        // The wallet end to end: the lab's two hubs serve the bundle; customer and merchant flows.
+        sh::run_in(Some(root), "node", &["tests/browser/wallet.mjs"], &env)
     })?;
     println!(
         "cargo xtask test: all suites passed in {:.0} s",

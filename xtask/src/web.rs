@@ -28,7 +28,8 @@ pub fn build(root: &Path, tools: &Tools) -> anyhow::Result<PathBuf> {
             ],
         )
     })?;
-    let wasm = root.join("target/wasm32-unknown-unknown/wasm-release/kipochi-web.wasm");
+    let wasm = crate::bindings::target_dir(root)
+        .join("wasm32-unknown-unknown/wasm-release/kipochi-web.wasm");
     sh::step("web: wasm-bindgen --target web", || {
         if dist.exists() {
             std::fs::remove_dir_all(&dist)?;
