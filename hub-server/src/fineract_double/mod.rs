@@ -339,3 +339,64 @@ pub async fn run(
         .await
         .map_err(failed)
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body as HttpBody;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    fn create_client(key: &str) -> Request<HttpBody> {
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+        Request::post(format!("{PREFIX}/clients"))
+            .header("Fineract-Platform-TenantId", TENANT)
+            .header("authorization", format!("Basic {auth}"))
+            .header("content-type", "application/json")
+            .header("idempotency-key", key)
+            .body(HttpBody::from(
+                r#"{"officeId":1,"legalFormId":1,"firstname":"Asha","lastname":"Juma",
+                    "dateOfBirth":"31 January 1990","locale":"en","dateFormat":"dd MMMM yyyy"}"#,
+            ))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn books_and_idempotency_records_survive_a_restart_through_the_state_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("double.json");
+        let double = Double::with_state_file(&path, standard_model(0, None)).unwrap();
+        let res = double.router().oneshot(create_client("k1")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        drop(double);
+
+        let again = Double::with_state_file(&path, standard_model(0, None)).unwrap();
+        assert_eq!(again.lock().clients.len(), 1);
+        let client = again.lock().clients.values().next().cloned().unwrap();
+        assert_eq!(
+            client.date_of_birth,
+            chrono::NaiveDate::from_ymd_opt(1990, 1, 31)
+        );
+        assert_eq!(again.lock().products.len(), 3);
+        // The same Idempotency-Key after the restart replays the stored answer.
+        let res = again.router().oneshot(create_client("k1")).await.unwrap();
+        assert_eq!(res.headers()["x-served-from-cache"], "true");
+        assert_eq!(again.lock().clients.len(), 1);
+        let res = again.router().oneshot(create_client("k2")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(again.lock().clients.len(), 2);
+    }
+
+    #[test]
+    fn a_corrupt_state_file_is_refused_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("double.json");
+        std::fs::write(&path, b"{not json").unwrap();
+        assert!(matches!(
+            Double::with_state_file(&path, standard_model(0, None)),
+            Err(DoubleError::State { .. })
+        ));
+        assert_eq!(std::fs::read(&path).unwrap(), b"{not json");
+    }
+}
