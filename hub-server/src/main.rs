@@ -76,10 +76,10 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Run a test/demo double of Apache Fineract's interoperation + savings API. NEVER for
-    /// production: one tenant (`kipochi`) with fixed credentials (`hub` / `password`).
+    /// Run a test/demo double of Fineract's interoperation + savings API (never for production).
     ///
-    /// Serves the endpoints the hub's Fineract adapter calls, with Fineract's shapes and quirks
+    /// NOT Apache Fineract: one tenant (`kipochi`) with fixed credentials (`hub` / `password`),
+    /// for tests and the lab's demo only. Serves the endpoints the hub's Fineract adapter calls, with Fineract's shapes and quirks
     /// (docs/fineract.md), under /fineract-provider/api/v1. Savings products: 1 TZS wallet,
     /// 2 TZS, 3 USD; payment types 1 cash, 2 "Money Transfer". `kipochi-hub lab
     /// --fineract-double` runs one for greenwallet.
