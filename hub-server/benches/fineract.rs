@@ -46,6 +46,7 @@ fn bench(c: &mut Criterion) {
                     value: "255700000001".into(),
                 }],
                 limits: Limits::default(),
+                date_of_birth: None,
             })
             .await
             .expect("open")

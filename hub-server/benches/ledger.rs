@@ -34,6 +34,7 @@ async fn wallet(ledger: &Ledger, msisdn: &str) -> AccountId {
                 value: msisdn.into(),
             }],
             limits: Limits::default(),
+            date_of_birth: None,
         })
         .await
         .expect("open");

@@ -76,6 +76,7 @@ async fn customer(state: &AppState, router: &Router, phone: &str, funds: i64) ->
                 value: phone.into(),
             }],
             limits: Limits::default(),
+            date_of_birth: None,
         })
         .await
         .expect("open account");

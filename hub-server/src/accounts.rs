@@ -326,6 +326,9 @@ pub struct OpenAccount {
     pub aliases: Vec<Alias>,
     /// KYC-tier limits.
     pub limits: Limits,
+    /// The holder's date of birth (agent onboarding); Fineract keeps it on the client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<chrono::NaiveDate>,
 }
 
 /// An account's descriptive data.

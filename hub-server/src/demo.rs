@@ -1,8 +1,11 @@
 //! Demo users for the lab and the end-to-end tests: activated users with known PINs, wallets
-//! funded from the equity account, merchant tills, and their aliases registered with the switch.
+//! funded (from the ledger's equity account, or by a deposit on Fineract), merchant tills, and
+//! their aliases registered with the switch.
 //!
 //! Seeding is idempotent: account and funding ids are derived from the DFSP and phone number, the
-//! ledger answers a repeated open/fund with the stored record, and an existing user is kept. So a
+//! account system answers a repeated open/fund with the stored record (on Fineract: the client,
+//! savings account and aliases through the adapter, the balance as a teller deposit once per
+//! funding id), and an existing user is kept. So a
 //! lab restarted on its data folder (or a seeding interrupted half-way) ends in the same state.
 
 use sha2::{Digest, Sha256};
@@ -95,21 +98,25 @@ async fn open_account(state: &AppState, u: &DemoUser) -> Result<AccountId> {
             currency: state.currency.clone(),
             aliases,
             limits: Limits::default(),
+            date_of_birth: None,
         })
         .await?;
     if u.funds_minor > 0 {
-        let ledger = state
-            .ledger
-            .as_ref()
-            .ok_or_else(|| Error::Unprocessable("demo balances need the embedded ledger".into()))?;
         let funding = TransferId(derived(&state.fsp_id, "funding", &u.phone));
-        ledger
-            .fund(
-                funding,
-                id,
-                Money::new(u.funds_minor, state.currency.clone()),
-            )
-            .await?;
+        let amount = Money::new(u.funds_minor, state.currency.clone());
+        match (&state.ledger, &state.fineract) {
+            // E-money issued from the ledger's equity account.
+            (Some(ledger), _) => {
+                ledger.fund(funding, id, amount).await?;
+            }
+            // A teller deposit into the Fineract savings account.
+            (None, Some(fineract)) => fineract.fund(funding, id, amount).await?,
+            (None, None) => {
+                return Err(Error::Unprocessable(
+                    "demo balances need the embedded ledger or Fineract".into(),
+                ));
+            }
+        }
     }
     Ok(id)
 }

@@ -34,6 +34,8 @@ pub struct AppState {
     pub accounts: Arc<dyn AccountSystem>,
     /// The embedded ledger when it is the account system (admin books, demo funding).
     pub ledger: Option<Ledger>,
+    /// The Fineract adapter when it is the account system (demo funding by teller deposit).
+    pub fineract: Option<crate::fineract::FineractAccounts>,
     pub events: Arc<Events>,
     /// The Mojaloop switch (FSPIOP client); `None` when the hub runs without one.
     pub switch: Option<Arc<dyn Switch>>,
@@ -55,7 +57,12 @@ impl AppState {
             ..LedgerOptions::default()
         };
         let currency = parse_currency(&config.hub.currency)?;
-        let (accounts, ledger): (Arc<dyn AccountSystem>, Option<Ledger>) =
+        type Systems = (
+            Arc<dyn AccountSystem>,
+            Option<Ledger>,
+            Option<crate::fineract::FineractAccounts>,
+        );
+        let (accounts, ledger, fineract): Systems =
             match (&config.accounts.kind, &config.accounts.fineract) {
                 (crate::fineract::AccountsKind::Fineract, Some(settings)) => {
                     let fineract = crate::fineract::FineractAccounts::open(
@@ -64,12 +71,12 @@ impl AppState {
                         currency.clone(),
                     )
                     .map_err(|e| crate::Error::Internal(e.to_string()))?;
-                    (Arc::new(fineract), None)
+                    (Arc::new(fineract.clone()), None, Some(fineract))
                 }
                 _ => {
                     let ledger = Ledger::open_with(data_dir.join("ledger.db"), options)
                         .map_err(|e| crate::Error::Internal(e.to_string()))?;
-                    (Arc::new(ledger.clone()), Some(ledger))
+                    (Arc::new(ledger.clone()), Some(ledger), None)
                 }
             };
         Ok(Self {
@@ -85,6 +92,7 @@ impl AppState {
             devices: Arc::new(DeviceStore::new(crate::db::open(&db)?)?),
             accounts,
             ledger,
+            fineract,
             events: Arc::new(Events::default()),
             switch: None,
             clock: Arc::new(SystemClock),
@@ -111,6 +119,7 @@ impl AppState {
             devices: Arc::new(DeviceStore::new(mem()?)?),
             accounts: Arc::new(ledger.clone()),
             ledger: Some(ledger),
+            fineract: None,
             events: Arc::new(Events::default()),
             switch: None,
             clock,

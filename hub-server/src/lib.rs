@@ -17,6 +17,7 @@ pub mod dfsp;
 pub mod error;
 pub mod events;
 pub mod fineract;
+pub mod fineract_double;
 pub mod fspiop;
 pub mod http;
 pub mod idempotency;

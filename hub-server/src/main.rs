@@ -65,12 +65,32 @@ enum Command {
         /// Only write the configuration files (to start each process yourself).
         #[arg(long)]
         prepare: bool,
+        /// Keep greenwallet's accounts in a Fineract double (`kipochi-hub fineract-double`, on
+        /// base port +20) instead of the embedded ledger.
+        #[arg(long)]
+        fineract_double: bool,
     },
     /// Run the lab's Mojaloop-compatible switch (docs/switch.md).
     Switch {
         /// TOML configuration file of the switch.
         #[arg(long)]
         config: PathBuf,
+    },
+    /// Run a test/demo double of Fineract's interoperation + savings API (never for production).
+    ///
+    /// NOT Apache Fineract: one tenant (`kipochi`) with fixed credentials (`hub` / `password`),
+    /// for tests and the lab's demo only. Serves the endpoints the hub's Fineract adapter calls, with Fineract's shapes and quirks
+    /// (docs/fineract.md), under /fineract-provider/api/v1. Savings products: 1 TZS wallet,
+    /// 2 TZS, 3 USD; payment types 1 cash, 2 "Money Transfer". `kipochi-hub lab
+    /// --fineract-double` runs one for greenwallet.
+    FineractDouble {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+        /// JSON file the books are kept in (loaded at start, saved after every write); without
+        /// it they live in memory only.
+        #[arg(long)]
+        state: Option<PathBuf>,
     },
     /// Check a configuration file and print the effective settings (secrets redacted).
     CheckConfig {
@@ -126,6 +146,7 @@ async fn main() -> anyhow::Result<()> {
             base_port,
             web_dir,
             prepare,
+            fineract_double,
         } => {
             kipochi_hub::lab::run(kipochi_hub::lab::LabOptions {
                 data_dir,
@@ -133,8 +154,13 @@ async fn main() -> anyhow::Result<()> {
                 base_port,
                 web_dir,
                 prepare_only: prepare,
+                fineract_double,
             })
             .await
+        }
+        Command::FineractDouble { listen, state } => {
+            init_logging(&Config::default());
+            Ok(kipochi_hub::fineract_double::run(listen, state.as_deref(), stop).await?)
         }
         Command::Switch { config } => Ok(kipochi_hub::switch::run_from_file(&config, stop).await?),
         Command::CheckConfig { config } => {

@@ -70,6 +70,7 @@ async fn seed(data: &TempDir) {
                     value: alias.into(),
                 }],
                 limits: Limits::default(),
+                date_of_birth: None,
             })
             .await
             .unwrap();

@@ -25,6 +25,7 @@ pub(super) async fn funded_customer(h: &Harness, phone: &str, minor: i64) -> (St
                 value: phone.into(),
             }],
             limits: Limits::default(),
+            date_of_birth: None,
         })
         .await
         .unwrap();

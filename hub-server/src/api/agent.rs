@@ -95,6 +95,12 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Uuid> {
         .ok_or_else(|| Error::InvalidRequest("Idempotency-Key must be a UUID".into()))
 }
 
+/// The form's date of birth (`YYYY-MM-DD`).
+fn date_of_birth(req: &OnboardRequest) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(&req.date_of_birth, "%Y-%m-%d")
+        .map_err(|_| Error::InvalidRequest("date_of_birth must be YYYY-MM-DD".into()))
+}
+
 /// Checks the form; `now` is Unix ms. Nothing is stored when this fails.
 pub fn validate(req: &OnboardRequest, now: i64) -> Result<()> {
     validate_phone(&req.phone)?;
@@ -118,8 +124,7 @@ pub fn validate(req: &OnboardRequest, now: i64) -> Result<()> {
     if !(1..=3).contains(&req.kyc_tier) {
         return Err(Error::InvalidRequest("kyc_tier must be 1, 2 or 3".into()));
     }
-    let dob = NaiveDate::parse_from_str(&req.date_of_birth, "%Y-%m-%d")
-        .map_err(|_| Error::InvalidRequest("date_of_birth must be YYYY-MM-DD".into()))?;
+    let dob = date_of_birth(req)?;
     let today = DateTime::from_timestamp_millis(now)
         .ok_or_else(|| Error::Internal("clock out of range".into()))?
         .date_naive();
@@ -230,6 +235,7 @@ async fn run(
                 value: req.phone.clone(),
             }],
             limits: limits(req.kyc_tier, exponent)?,
+            date_of_birth: Some(date_of_birth(req)?),
         })
         .await
         .map_err(account_error)?;

@@ -28,6 +28,7 @@ async fn merchant(pay: &Pay, phone: &str, till: &str) -> Merchant {
                 value: till.into(),
             }],
             limits: Limits::default(),
+            date_of_birth: None,
         })
         .await
         .unwrap();

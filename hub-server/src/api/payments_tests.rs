@@ -83,6 +83,7 @@ impl Pay {
                     value: phone.into(),
                 }],
                 limits,
+                date_of_birth: None,
             })
             .await
             .unwrap();
@@ -473,6 +474,7 @@ async fn pays_a_merchant_dynamic_qr_internally() {
                 value: "123456".into(),
             }],
             limits: Limits::default(),
+            date_of_birth: None,
         })
         .await
         .unwrap();

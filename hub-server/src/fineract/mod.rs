@@ -9,11 +9,14 @@
 //!
 //! Modules: `settings` (config), `client` (HTTP, tenant, auth, CA), `wire` (JSON), `amount`
 //! (decimal ↔ minor units), `error` (Fineract error bodies → [`AccountError`]), `store` (the
-//! adapter's durable record), `transfers`, `onboard`, `read`, `system` (the trait impl).
+//! adapter's durable record), `transfers`, `onboard`, `read`, `limits` (KYC-tier limits, which
+//! Fineract does not know), `fund` (teller deposits for demo balances), `system` (the trait impl).
 
 mod amount;
 mod client;
 mod error;
+mod fund;
+mod limits;
 mod onboard;
 mod read;
 mod settings;

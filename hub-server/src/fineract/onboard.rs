@@ -183,6 +183,10 @@ impl FineractAccounts {
             }
             _ => body["fullname"] = json!(name),
         }
+        // Fineract parses it with the request's `dateFormat` and `locale`, like the other dates.
+        if let Some(dob) = req.date_of_birth {
+            body["dateOfBirth"] = json!(wire::fineract_date(dob));
+        }
         if let Some(msisdn) = req.aliases.iter().find(|a| a.kind == AliasType::Msisdn) {
             body["mobileNo"] = json!(msisdn.value);
         }

@@ -271,6 +271,25 @@ impl Store {
         .await
     }
 
+    /// Amount + fee of the debits of `payer` recorded since `since_ms` that are not released
+    /// (held, booked, or with an outcome still unknown), except transfer `except`.
+    pub async fn debited_since(
+        &self,
+        payer: AccountId,
+        since_ms: i64,
+        except: TransferId,
+    ) -> Result<i64, FineractError> {
+        self.run(move |c| {
+            Ok(c.query_row(
+                "SELECT COALESCE(SUM(amount + fee), 0) FROM fineract_transfers
+                 WHERE payer = ?1 AND created_ms >= ?2 AND id != ?3 AND phase != 'released'",
+                params![payer.0.to_string(), since_ms, except.0.to_string()],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
     /// The onboarding record of `id`.
     pub async fn account(&self, id: AccountId) -> Result<Option<AccountRow>, FineractError> {
         self.run(move |c| {

@@ -72,6 +72,14 @@ fn non_negative(m: &Money) -> AccountResult<()> {
     Ok(())
 }
 
+/// amount + fee, refused on overflow.
+fn total_of(amount: &Money, fee: &Money) -> AccountResult<i64> {
+    amount
+        .minor
+        .checked_add(fee.minor)
+        .ok_or_else(|| AccountError::InvalidInput("amount + fee overflows".into()))
+}
+
 impl FineractAccounts {
     /// Maps an error of a call about `account`.
     fn map_account_error(
@@ -110,6 +118,18 @@ impl FineractAccounts {
             transaction_role: role,
             transaction_type: tx_type(req.transaction_type),
         };
+        // Limits first, as the ledger checks them before the balance (again with the fee below).
+        let no_transfer = TransferId(uuid::Uuid::nil());
+        match req.role {
+            QuoteRole::Payer => {
+                self.check_debit_limits(req.account, no_transfer, req.amount.minor)
+                    .await?
+            }
+            QuoteRole::Payee => {
+                self.check_credit_limit(req.account, req.amount.minor)
+                    .await?
+            }
+        }
         let answer: QuoteIn = self
             .client
             .post("/interoperation/quotes", &body, None)
@@ -135,6 +155,10 @@ impl FineractAccounts {
                 .ok_or_else(|| AccountError::InvalidInput("amount overflows".into()))?,
             QuoteRole::Payee => req.amount.minor,
         };
+        if req.role == QuoteRole::Payer {
+            self.check_debit_limits(req.account, no_transfer, total)
+                .await?;
+        }
         Ok(FeeQuote {
             fee: self.money(fee),
             total: self.money(total),
@@ -286,6 +310,11 @@ impl FineractAccounts {
         non_negative(&req.fee)?;
         self.check_currency(&req.amount)?;
         self.check_currency(&req.fee)?;
+        if self.store.transfer(req.transfer_id).await?.is_none() {
+            let total = total_of(&req.amount, &req.fee)?;
+            self.check_debit_limits(req.payer, req.transfer_id, total)
+                .await?;
+        }
         let now = Self::now_ms();
         let mut row = self
             .begin(TransferRow {
@@ -395,6 +424,9 @@ impl FineractAccounts {
                 "payee-side fees are not supported on fineract (its PAYEE quote fee is 0)".into(),
             ));
         }
+        if self.store.transfer(req.transfer_id).await?.is_none() {
+            self.check_credit_limit(req.payee, req.amount.minor).await?;
+        }
         let now = Self::now_ms();
         let mut row = self
             .begin(TransferRow {
@@ -441,6 +473,12 @@ impl FineractAccounts {
             return Err(AccountError::InvalidInput(
                 "payer and payee are the same account".into(),
             ));
+        }
+        if self.store.transfer(req.transfer_id).await?.is_none() {
+            let total = total_of(&req.amount, &req.fee)?;
+            self.check_debit_limits(req.payer, req.transfer_id, total)
+                .await?;
+            self.check_credit_limit(req.payee, req.amount.minor).await?;
         }
         let now = Self::now_ms();
         let mut row = self

@@ -5,7 +5,8 @@
 //! - `seed`: the `serve --seed FILE` user file.
 //!
 //! Start order: the switch (it must answer before the hubs register their customers' aliases),
-//! then both hubs with `--seed`. Each child writes to `DATA/logs/<name>.log`; a child is ready
+//! with `--fineract-double` the Fineract double (greenwallet's accounts, books in
+//! `fineract-double.json`), then both hubs with `--seed`. Each child writes to `DATA/logs/<name>.log`; a child is ready
 //! when its log shows `listening on`. Ctrl-C (or a child dying) stops every child: SIGINT, then
 //! SIGKILL after 5 s — both are safe, every store is crash-consistent. Re-running reuses the
 //! data folder (seeding is idempotent); `--reset` deletes it first.
@@ -35,6 +36,8 @@ pub struct LabOptions {
     pub web_dir: Option<PathBuf>,
     /// Write the configuration files and stop (to run the processes separately).
     pub prepare_only: bool,
+    /// Run greenwallet's accounts on a Fineract double (`kipochi-hub fineract-double`).
+    pub fineract_double: bool,
 }
 
 struct Running {
@@ -56,7 +59,10 @@ pub fn prepare(opts: &LabOptions) -> anyhow::Result<Plan> {
         .as_deref()
         .map(std::path::absolute)
         .transpose()?;
-    let plan = Plan::new(opts.base_port)?;
+    let mut plan = Plan::new(opts.base_port)?;
+    if opts.fineract_double {
+        plan = plan.with_fineract_double(opts.base_port)?;
+    }
     std::fs::write(data.join("switch.toml"), plan.switch_config(&data))?;
     for d in &plan.dfsps {
         std::fs::write(
@@ -89,6 +95,9 @@ pub async fn run(opts: LabOptions) -> anyhow::Result<()> {
     }
     // Machine-readable lines first (tests and scripts), then the table for people.
     println!("service switch http://{}", plan.switch);
+    if let Some(addr) = plan.fineract_double {
+        println!("service fineract-double http://{addr}");
+    }
     for d in &plan.dfsps {
         println!("service {} http://{}", d.fsp_id, d.api);
         println!("service {}-fspiop http://{}", d.fsp_id, d.fspiop);
@@ -116,6 +125,12 @@ async fn start_all(
 ) -> anyhow::Result<()> {
     let switch_cfg = data.join("switch.toml");
     children.push(spawn(exe, data, "switch", &["switch", "--config"], &[&switch_cfg]).await?);
+    if let Some(addr) = plan.fineract_double {
+        // Its books in a file of the data folder: they survive a restart of the lab.
+        let state = data.join("fineract-double.json");
+        let args = ["fineract-double", "--listen", &addr.to_string(), "--state"];
+        children.push(spawn(exe, data, "fineract-double", &args, &[&state]).await?);
+    }
     let mut hubs = Vec::new();
     for d in &plan.dfsps {
         let cfg = data.join(format!("{}.toml", d.fsp_id));

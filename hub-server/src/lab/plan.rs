@@ -39,7 +39,15 @@ pub struct DemoLogin {
 pub struct Plan {
     pub switch: SocketAddr,
     pub dfsps: Vec<Dfsp>,
+    /// With `--fineract-double`: the double's address; [`FINERACT_DFSP`] keeps its accounts there.
+    pub fineract_double: Option<SocketAddr>,
 }
+
+/// The DFSP whose accounts live in Fineract (the double) with `--fineract-double`.
+pub const FINERACT_DFSP: &str = "greenwallet";
+
+/// Port of the Fineract double, after the base port.
+const FINERACT_OFFSET: u16 = 20;
 
 fn user(
     phone: &'static str,
@@ -136,7 +144,44 @@ impl Plan {
                     ],
                 },
             ],
+            fineract_double: None,
         })
+    }
+
+    /// Puts [`FINERACT_DFSP`]'s accounts on a Fineract double at `base + 20` (or a free port when
+    /// `base` is 0).
+    pub fn with_fineract_double(mut self, base: u16) -> std::io::Result<Self> {
+        let addr = if base == 0 {
+            TcpListener::bind("127.0.0.1:0")?.local_addr()?
+        } else {
+            let p = base.checked_add(FINERACT_OFFSET).ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "base port too high")
+            })?;
+            SocketAddr::from(([127, 0, 0, 1], p))
+        };
+        self.fineract_double = Some(addr);
+        Ok(self)
+    }
+
+    /// The `[accounts]` section of `d`'s hub: Fineract (the double) for [`FINERACT_DFSP`] when the
+    /// lab runs one, else nothing (the embedded ledger).
+    fn accounts_section(&self, d: &Dfsp) -> String {
+        use crate::fineract_double as double;
+        match self.fineract_double {
+            Some(addr) if d.fsp_id == FINERACT_DFSP => format!(
+                "\n# Accounts in the lab's Fineract double (`kipochi-hub fineract-double`).\n\
+                 [accounts]\nkind = \"fineract\"\n\n[accounts.fineract]\n\
+                 base_url = \"http://{addr}{}\"\ntenant = \"{}\"\nusername = \"{}\"\n\
+                 password = \"{}\"\nwallet_product_id = {}\npayment_type_id = {}\n",
+                double::PREFIX,
+                double::TENANT,
+                double::USER,
+                double::PASSWORD,
+                double::WALLET_PRODUCT,
+                double::CASH_PAYMENT_TYPE,
+            ),
+            _ => String::new(),
+        }
     }
 
     /// `switch.toml`.
@@ -177,6 +222,7 @@ impl Plan {
              ilp_secret = \"lab-only-ilp-secret-{}\"\npayee_mode = \"reserve\"\n",
             self.switch, d.fspiop, d.fsp_id
         );
+        s.push_str(&self.accounts_section(d));
         s
     }
 
@@ -211,6 +257,14 @@ impl Plan {
                 d.fsp_id,
                 format!("http://{}", d.api),
                 d.fspiop
+            );
+        }
+        if let Some(addr) = self.fineract_double {
+            let _ = writeln!(
+                s,
+                "  {:<12} {:<28} Fineract double (test/demo only) with {FINERACT_DFSP}'s accounts",
+                "fineract",
+                format!("http://{addr}")
             );
         }
         let _ = writeln!(
@@ -263,6 +317,28 @@ mod tests {
             let seed: crate::lab::seed::SeedFile = toml::from_str(&plan.seed_file(d)).unwrap();
             assert_eq!(seed.users.len(), d.users.len());
         }
+    }
+
+    #[test]
+    fn fineract_double_config_puts_one_dfsp_on_fineract() {
+        let plan = Plan::new(4000).unwrap().with_fineract_double(4000).unwrap();
+        assert_eq!(
+            plan.fineract_double,
+            Some("127.0.0.1:4020".parse().unwrap())
+        );
+        let dir = tempfile::tempdir().unwrap();
+        for d in &plan.dfsps {
+            let path = dir.path().join(format!("{}.toml", d.fsp_id));
+            std::fs::write(&path, plan.hub_config(d, dir.path(), None)).unwrap();
+            let c = Config::load(Some(&path)).unwrap();
+            let on_fineract = c.accounts.kind == crate::fineract::AccountsKind::Fineract;
+            assert_eq!(on_fineract, d.fsp_id == FINERACT_DFSP, "{}", d.fsp_id);
+            if on_fineract {
+                let f = c.accounts.fineract.unwrap();
+                assert_eq!(f.base_url, "http://127.0.0.1:4020/fineract-provider/api/v1");
+            }
+        }
+        assert!(plan.table().contains("Fineract double"));
     }
 
     #[test]

@@ -539,6 +539,7 @@ async fn a_phone_number_held_by_another_fineract_client_is_alias_in_use() {
                 external_id: None,
                 display_name: "Branch Customer".into(),
                 mobile_no: Some("255700000020".into()),
+                date_of_birth: None,
             },
         );
     }

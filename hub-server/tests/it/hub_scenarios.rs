@@ -41,6 +41,7 @@ for_both!(
     p2p_payment_books_once_with_retried_approve,
     insufficient_funds_and_unknown_payee_are_refused,
     wrong_pin_moves_nothing,
+    agent_onboarding_retried_once_with_tier_limits,
 );
 
 struct Hub {
@@ -119,7 +120,13 @@ impl Hub {
         };
         let now = self.state.now();
         let (_, code) = self.state.auth.create_user(&new, now).unwrap();
-        self.state.auth.activate(phone, &code, "4821", now).unwrap();
+        self.activate(phone, &code, account, seed).await
+    }
+
+    /// Sets the PIN with the activation `code`, logs in and registers a device key.
+    async fn activate(&self, phone: &str, code: &str, account: AccountId, seed: u8) -> Customer {
+        let now = self.state.now();
+        self.state.auth.activate(phone, code, "4821", now).unwrap();
         let (status, body) = self
             .call(
                 "POST",
@@ -145,6 +152,25 @@ impl Hub {
             account,
             key,
         }
+    }
+
+    /// `POST /agent/customers` with `Idempotency-Key: key`.
+    async fn onboard(&self, agent: &str, key: &str, form: Value) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method("POST")
+            .uri("/api/v1/agent/customers")
+            .header("authorization", format!("Bearer {agent}"))
+            .header("idempotency-key", key)
+            .header("content-type", "application/json")
+            .body(Body::from(form.to_string()))
+            .unwrap();
+        let res = app(self.state.clone()).oneshot(req).await.unwrap();
+        let status = res.status();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
     }
 
     async fn create(
@@ -262,4 +288,106 @@ async fn wrong_pin_moves_nothing(h: &Hub) {
     );
     assert_eq!(h.bal(&asha).await, (7_900, 7_900));
     assert_eq!(h.bal(&baraka).await, (2_000, 2_000));
+}
+
+const P3: &str = "7a2c1a52-3b7e-4d61-9a57-0c3f8a1b2c03";
+
+/// An agent onboards a tier-1 customer; the sync is retried (on Fineract after a lost answer),
+/// which never creates a second customer or Fineract client; the date of birth reaches Fineract
+/// in its date format; the tier-1 limits (500,000 TZS per payment, 1,000,000 TZS balance) are
+/// enforced on the new wallet by either account system.
+async fn agent_onboarding_retried_once_with_tier_limits(h: &Hub) {
+    let now = h.state.now();
+    let agent = NewUser {
+        phone: "255712000090".into(),
+        display_name: "Agent".into(),
+        role: Role::Agent,
+        kyc_tier: 3,
+        account_id: None,
+    };
+    let (_, code) = h.state.auth.create_user(&agent, now).unwrap();
+    h.state
+        .auth
+        .activate("255712000090", &code, "4821", now)
+        .unwrap();
+    let (_, body) = h
+        .call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"phone": "255712000090", "pin": "4821"})),
+        )
+        .await;
+    let agent = body["token"].as_str().unwrap().to_owned();
+    let form = json!({
+        "full_name": "Zuhura Said", "phone": "255712000091", "id_type": "national_id",
+        "id_number": "19900101-12345-00001-22", "date_of_birth": "1990-01-31",
+        "kyc_tier": 1, "photo": null,
+    });
+    let key = "0b7e4c1a-5d2f-4e8a-9c3b-7f1e2d4a6b81";
+    if let Backend::Fineract(d) = &h.fx.backend {
+        d.lose_answer_of("command=activate");
+        let (status, _) = h.onboard(&agent, key, form.clone()).await;
+        assert!(!status.is_success(), "{status}");
+    }
+    let (status, first) = h.onboard(&agent, key, form.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    let (status, again) = h.onboard(&agent, key, form.clone()).await;
+    assert_eq!((status, &again), (StatusCode::OK, &first), "same answer");
+    let (_, list) = h
+        .call("GET", "/api/v1/agent/customers", Some(&agent), None)
+        .await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    if let Backend::Fineract(d) = &h.fx.backend {
+        assert_eq!(
+            d.counts(),
+            (1, 1),
+            "one Fineract client and savings account"
+        );
+        let m = d.model.lock().unwrap();
+        let client = m.clients.values().next().unwrap();
+        assert_eq!(
+            client.date_of_birth,
+            chrono::NaiveDate::from_ymd_opt(1990, 1, 31)
+        );
+    }
+
+    let account = AccountId(first["account_id"].as_str().unwrap().parse().unwrap());
+    let code = first["activation_code"].as_str().unwrap();
+    let zuhura = h.activate("255712000091", code, account, 9).await;
+    h.fx.fund(account, 60_000_000).await;
+    let payee = h.customer("255712000092", "Baraka Mrema", 0, 10).await;
+    // Per payment: 550,000 + fee is over 500,000.
+    let (status, body) = h.create(&zuhura, P1, "255712000092", "550000").await;
+    assert_eq!(
+        (status, &body["code"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("limit_exceeded")),
+        "{body}"
+    );
+    let (status, quote) = h.create(&zuhura, P2, "255712000092", "400000").await;
+    assert_eq!(status, StatusCode::OK, "{quote}");
+    let (status, done) = h.approve(&zuhura, &quote, "4821").await;
+    assert_eq!(
+        (status, &done["state"]),
+        (StatusCode::OK, &json!("committed"))
+    );
+    assert_eq!(h.bal(&zuhura).await, (19_999_900, 19_999_900));
+    // Max balance: 199,999 + 900,000 would be over 1,000,000; nothing moves.
+    let rich = h
+        .customer("255712000093", "Tajiri Mkubwa", 100_000_000, 11)
+        .await;
+    let refused = h.create(&rich, P3, "255712000091", "900000").await;
+    let refused = match refused {
+        (StatusCode::OK, quote) => h.approve(&rich, &quote, "4821").await,
+        other => other,
+    };
+    assert_eq!(
+        (refused.0, &refused.1["code"]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &json!("limit_exceeded")),
+        "{}",
+        refused.1
+    );
+    assert_eq!(h.bal(&zuhura).await, (19_999_900, 19_999_900));
+    assert_eq!(h.bal(&rich).await, (100_000_000, 100_000_000));
+    assert_eq!(h.bal(&payee).await, (40_000_000, 40_000_000));
 }

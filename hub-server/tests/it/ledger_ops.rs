@@ -98,6 +98,7 @@ async fn lookup_party_by_msisdn_and_till() {
             value: "123456".into(),
         }],
         limits: Limits::default(),
+        date_of_birth: None,
     };
     ledger.open_account(merchant.clone()).await.unwrap();
 

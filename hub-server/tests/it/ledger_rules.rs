@@ -148,6 +148,7 @@ async fn aliases_are_validated_and_several_can_be_registered() {
             },
         ],
         limits: Limits::default(),
+        date_of_birth: None,
     };
     let info = ledger.open_account(agent.clone()).await.unwrap();
     assert_eq!(info.aliases.len(), 2);

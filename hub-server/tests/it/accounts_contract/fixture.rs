@@ -141,5 +141,6 @@ pub fn wallet(name: &str, msisdn: &str) -> OpenAccount {
             value: msisdn.into(),
         }],
         limits: Limits::default(),
+        date_of_birth: None,
     }
 }

@@ -41,6 +41,7 @@ for_both!(
     internal_transfer_moves_amount_and_fee,
     history_pages_newest_first,
     bad_input_is_refused,
+    kyc_limits_are_enforced,
 );
 
 fn reserve(id: TransferId, payer: AccountId, amount: i64, fee: i64) -> ReserveRequest {
@@ -433,4 +434,62 @@ async fn bad_input_is_refused(fx: &Fixture) {
     ));
     assert_eq!(fx.bal(payer).await, (5_000, 5_000));
     let _ = Limits::default();
+}
+
+/// KYC-tier limits, enforced by the ledger and by the Fineract adapter alike: per payment
+/// (amount and fee), per UTC day (held and booked debits; a release frees its share), maximum
+/// balance on credits; a refusal moves nothing.
+async fn kyc_limits_are_enforced(fx: &Fixture) {
+    let s = &fx.system;
+    let limits = Limits {
+        max_balance: Some(25_000),
+        max_per_payment: Some(5_000),
+        max_daily_debit: Some(8_000),
+    };
+    let req = OpenAccount {
+        limits,
+        ..wallet("Limited", "255700000090")
+    };
+    let payer = s.open_account(req).await.unwrap().id;
+    assert_eq!(s.account(payer).await.unwrap().limits, limits);
+    fx.fund(payer, 20_000).await;
+    let per_payment = Err(AccountError::LimitExceeded(LimitKind::PerPayment));
+    let quote = |amount| QuoteRequest {
+        account: payer,
+        amount: m(amount),
+        transaction_type: TransactionType::Transfer,
+        role: QuoteRole::Payer,
+    };
+    assert_eq!(s.quote(quote(4_950)).await.map(|_| ()), per_payment);
+    let a = TransferId::new_v4();
+    s.reserve(reserve(a, payer, 4_000, FEE)).await.unwrap();
+    let b = TransferId::new_v4();
+    assert_eq!(
+        s.reserve(reserve(b, payer, 6_000, FEE)).await.map(|_| ()),
+        per_payment
+    );
+    let c = TransferId::new_v4();
+    assert_eq!(
+        s.reserve(reserve(c, payer, 4_000, FEE)).await.map(|_| ()),
+        Err(AccountError::LimitExceeded(LimitKind::Daily)),
+        "4,100 held + 4,100 > 8,000 a day"
+    );
+    assert_eq!(fx.bal(payer).await, (20_000, 15_900));
+    s.release(a).await.unwrap();
+    s.reserve(reserve(c, payer, 4_000, FEE)).await.unwrap();
+    s.commit(c).await.unwrap();
+    assert_eq!(fx.bal(payer).await, (15_900, 15_900));
+    // Maximum balance: 15,900 + 9,200 > 25,000.
+    let credit = |amount| CreditRequest {
+        transfer_id: TransferId::new_v4(),
+        payee: payer,
+        amount: m(amount),
+        fee: m(0),
+    };
+    assert_eq!(
+        s.credit(credit(9_200)).await.map(|_| ()),
+        Err(AccountError::LimitExceeded(LimitKind::MaxBalance))
+    );
+    s.credit(credit(9_100)).await.unwrap();
+    assert_eq!(fx.bal(payer).await, (25_000, 25_000));
 }

@@ -37,6 +37,7 @@ pub fn wallet_request(name: &str, msisdn: &str, limits: Limits) -> OpenAccount {
             value: msisdn.into(),
         }],
         limits,
+        date_of_birth: None,
     }
 }
 

@@ -26,8 +26,12 @@ use serde::Serialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
+use super::CASH_PAYMENT_TYPE;
 use super::model::{Client, Model, Savings};
-use super::{Body, Reply, date, dec, error, int, invalid, ok, ok_typed, only, text};
+use super::reply::{
+    Body, Reply, date, dec, error, int, invalid, ok, ok_typed, only, savings_not_found,
+    server_error, text,
+};
 
 const CLIENT_KEYS: &[&str] = &[
     "officeId",
@@ -141,6 +145,10 @@ fn client_json(c: &Client) -> Reply {
     ok(json!({
         "id": c.id, "officeId": c.office_id, "displayName": c.display_name,
         "externalId": c.external_id, "mobileNo": c.mobile_no, "active": true,
+        "dateOfBirth": c.date_of_birth.map(|d| {
+            use chrono::Datelike;
+            [d.year(), d.month() as i32, d.day() as i32]
+        }),
         "legalForm": { "id": c.legal_form_id },
         "status": { "id": 300, "code": "clientStatusType.active", "value": "Active" },
         "activationDate": [2026, 12, 2],
@@ -175,11 +183,15 @@ fn create_client(model: &mut Model, body: &Body) -> Reply {
             );
         }
     };
-    for key in ["dateOfBirth", "activationDate", "submittedOnDate"] {
+    for key in ["activationDate", "submittedOnDate"] {
         if let Err(e) = date(body, "client", key) {
             return e;
         }
     }
+    let date_of_birth = match date(body, "client", "dateOfBirth") {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
     let active = body
         .get("active")
         .map(|v| v.get() == "true")
@@ -215,6 +227,7 @@ fn create_client(model: &mut Model, body: &Body) -> Reply {
             external_id,
             display_name,
             mobile_no,
+            date_of_birth,
         },
     );
     ok(json!({ "officeId": office_id, "clientId": id, "resourceId": id }))
@@ -370,7 +383,7 @@ fn deposit(model: &mut Model, id: &str, body: &Body) -> Reply {
     }
     let amount = body
         .get("transactionAmount")
-        .and_then(|v| kipochi_hub::fineract::to_minor(v.get().trim_matches('"'), 2).ok())
+        .and_then(|v| crate::fineract::to_minor(v.get().trim_matches('"'), 2).ok())
         .filter(|a| *a > 0);
     let Some(amount) = amount else {
         return invalid(
@@ -391,7 +404,7 @@ fn deposit(model: &mut Model, id: &str, body: &Body) -> Reply {
             None,
         );
     };
-    if model.savings[&sid].status != 300 {
+    if model.savings.get(&sid).is_some_and(|s| s.status != 300) {
         return error(
             403,
             "error.msg.savingsaccount.transaction.account.is.not.active",
@@ -401,7 +414,12 @@ fn deposit(model: &mut Model, id: &str, body: &Body) -> Reply {
     }
     let receipt = text(body, "receiptNumber");
     model.add_txn(sid, 1, amount, receipt.as_deref(), None);
-    let s = &model.savings[&sid];
+    let Some(s) = model.savings.get_mut(&sid) else {
+        return savings_not_found();
+    };
+    if let Some(t) = s.txns.last_mut() {
+        t.payment_type = Some(payment_type);
+    }
     ok(
         json!({ "officeId": 1, "clientId": s.client_id, "savingsId": sid, "resourceId": s.txns.last().map(|t| t.id) }),
     )
@@ -460,8 +478,15 @@ fn type_json(id: i64) -> serde_json::Value {
 }
 
 fn savings_json(model: &Model, id: u64, with_txns: bool) -> Reply {
-    let s = &model.savings[&id];
-    let product = &model.products[&s.product_id];
+    let (Some((s, product)), Some(client)) = (
+        model.savings_and_product(id),
+        model
+            .savings
+            .get(&id)
+            .and_then(|s| model.clients.get(&s.client_id)),
+    ) else {
+        return server_error("savings account without product or client");
+    };
     let currency = json!({ "code": product.currency, "decimalPlaces": product.decimal_places });
     let status = match s.status {
         100 => (
@@ -484,16 +509,20 @@ fn savings_json(model: &Model, id: u64, with_txns: bool) -> Reply {
                 running_balance: dec(t.running_balance),
                 reversed: false,
                 currency: currency.clone(),
-                payment_detail_data: t.routing.as_ref().map(|r| {
+                payment_detail_data: t.payment_type.map(|p| {
+                    let name = if p == CASH_PAYMENT_TYPE {
+                        "Cash"
+                    } else {
+                        "Money Transfer"
+                    };
                     json!({
-                        "id": t.id, "paymentType": { "id": 2, "name": "Money Transfer" },
-                        "routingCode": r, "receiptNumber": t.receipt,
+                        "id": t.id, "paymentType": { "id": p, "name": name },
+                        "routingCode": t.routing, "receiptNumber": t.receipt,
                     })
                 }),
             })
             .collect()
     });
-    let client = &model.clients[&s.client_id];
     ok_typed(&SavingsOut {
         id,
         account_no: format!("{id:09}"),

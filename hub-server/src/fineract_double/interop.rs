@@ -28,7 +28,9 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::model::Model;
-use super::{Body, Reply, dec, error, invalid, money, ok, ok_typed, text};
+use super::reply::{
+    Body, Reply, dec, error, invalid, money, ok, ok_typed, savings_not_found, server_error, text,
+};
 
 const TYPES: &[&str] = &[
     "MSISDN",
@@ -128,6 +130,9 @@ pub fn route(
 struct Parsed {
     transaction_code: String,
     savings: u64,
+    /// The account's product's flat withdrawal fee.
+    withdrawal_fee: i64,
+    currency: String,
     amount: i64,
     fee: i64,
     debit: bool,
@@ -176,8 +181,10 @@ fn parse(
             None,
         )
     })?;
-    let s = &model.savings[&savings];
-    if model.products[&s.product_id].currency != currency {
+    let (s, product) = model
+        .savings_and_product(savings)
+        .ok_or_else(|| server_error("savings account without product"))?;
+    if product.currency != currency {
         return Err(error(
             403,
             "error.msg.currencies.different",
@@ -197,6 +204,8 @@ fn parse(
         Parsed {
             transaction_code,
             savings,
+            withdrawal_fee: product.withdrawal_fee,
+            currency,
             amount,
             fee,
             debit,
@@ -230,9 +239,10 @@ fn quote(model: &mut Model, body: &Body) -> Reply {
         Ok(v) => v,
         Err(e) => return e,
     };
-    let s = &model.savings[&p.savings];
-    let product = &model.products[&s.product_id];
-    let fee = if p.debit { product.withdrawal_fee } else { 0 };
+    let Some(s) = model.savings.get(&p.savings) else {
+        return savings_not_found();
+    };
+    let fee = if p.debit { p.withdrawal_fee } else { 0 };
     if p.debit && s.withdrawable() < p.amount + fee {
         return error(
             403,
@@ -247,7 +257,7 @@ fn quote(model: &mut Model, body: &Body) -> Reply {
         state: "ACCEPTED",
         fsp_fee: MoneyOut {
             amount: dec(fee),
-            currency: product.currency.clone(),
+            currency: p.currency.clone(),
         },
     })
 }
@@ -267,7 +277,9 @@ fn transfer(model: &mut Model, action: &str, body: &Body) -> Reply {
     }
     let total = p.amount + p.fee;
     let route = Some("INTEROPERATION");
-    let s = &model.savings[&p.savings];
+    let Some(s) = model.savings.get(&p.savings) else {
+        return savings_not_found();
+    };
     match (action, p.debit) {
         ("PREPARE", false) => {}
         ("PREPARE", true) => {
@@ -327,7 +339,7 @@ fn transfer(model: &mut Model, action: &str, body: &Body) -> Reply {
                 if !hold.released {
                     release(model, p.savings, &code);
                 }
-                let fee = model.products[&model.savings[&p.savings].product_id].withdrawal_fee;
+                let fee = p.withdrawal_fee;
                 model.add_txn(p.savings, 2, p.amount, Some(&code), route);
                 if fee > 0 {
                     model.add_txn(p.savings, 4, fee, None, None);
@@ -350,14 +362,19 @@ fn transfer(model: &mut Model, action: &str, body: &Body) -> Reply {
     }
     ok(json!({
         "transactionCode": p.transaction_code, "transferCode": code, "state": "ACCEPTED",
-        "completedTimestamp": "2026-12-02T10:00:00.000",
+        "completedTimestamp": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3f").to_string(),
     }))
 }
 
+/// Marks the hold of `code` released and books the release (no-op when there is no hold).
 fn release(model: &mut Model, savings: u64, code: &str) {
-    let s = model.savings.get_mut(&savings).unwrap();
-    let i = s.find(code, 20).unwrap();
-    s.txns[i].released = true;
-    let amount = s.txns[i].amount;
+    let Some(s) = model.savings.get_mut(&savings) else {
+        return;
+    };
+    let Some(hold) = s.find(code, 20).and_then(|i| s.txns.get_mut(i)) else {
+        return;
+    };
+    hold.released = true;
+    let amount = hold.amount;
     model.add_txn(savings, 21, amount, Some(code), Some("INTEROPERATION"));
 }

@@ -12,8 +12,10 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 /// A savings product.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Product {
     pub currency: String,
     pub decimal_places: u32,
@@ -22,7 +24,7 @@ pub struct Product {
 }
 
 /// A client.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Client {
     pub id: u64,
     pub office_id: u64,
@@ -30,10 +32,13 @@ pub struct Client {
     pub external_id: Option<String>,
     pub display_name: String,
     pub mobile_no: Option<String>,
+    /// `dateOfBirth` as sent (parsed with the request's `dateFormat` and `locale`).
+    #[serde(default)]
+    pub date_of_birth: Option<chrono::NaiveDate>,
 }
 
 /// A savings transaction.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Txn {
     pub id: i64,
     pub type_id: i64,
@@ -44,10 +49,13 @@ pub struct Txn {
     pub routing: Option<String>,
     /// For holds: released already.
     pub released: bool,
+    /// The payment type of its payment detail (interop: the first non-cash one).
+    #[serde(default)]
+    pub payment_type: Option<u64>,
 }
 
 /// A savings account.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Savings {
     pub id: u64,
     pub client_id: u64,
@@ -86,36 +94,79 @@ pub struct Call {
     pub from_cache: bool,
 }
 
-/// Everything the double keeps.
-#[derive(Default)]
+/// Everything the double keeps. Serialised (without the call log) to the `--state` file.
+#[derive(Default, Serialize, Deserialize)]
 pub struct Model {
     pub products: BTreeMap<u64, Product>,
     pub clients: BTreeMap<u64, Client>,
     pub savings: BTreeMap<u64, Savings>,
     /// (idType, idValue) → savings externalId.
+    #[serde(with = "pairs")]
     pub identifiers: BTreeMap<(String, String), String>,
     /// (id, is_cash).
     pub payment_types: Vec<(u64, bool)>,
     /// (method + path + query, key) → (status, body) of finished idempotent requests.
+    #[serde(with = "pairs")]
     pub idempotency: BTreeMap<(String, String), (u16, String)>,
+    /// Every call, when [`Model::record_calls`] is on (tests).
+    #[serde(skip)]
     pub calls: Vec<Call>,
+    /// Keep [`Model::calls`] (tests); a long-running process only counts them.
+    #[serde(skip)]
+    pub record_calls: bool,
     /// Requests that match no documented endpoint or shape (each fails the test that checks).
+    #[serde(skip)]
     pub unexpected: Vec<String>,
     /// Process the next request whose path contains this text, then answer 504 (lost answer).
+    #[serde(skip)]
     pub lose_answer_of: Option<String>,
     next_id: u64,
     next_txn: i64,
-    pub today: (i32, u32, u32),
+    /// The business date of new transactions; `None` = today's UTC date.
+    pub today: Option<(i32, u32, u32)>,
+}
+
+/// A map with tuple keys as a JSON list of `[key, value]` pairs.
+mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
 }
 
 impl Model {
-    pub fn new(today: (i32, u32, u32)) -> Self {
+    /// An empty Fineract; `today` fixes the business date (`None`: the UTC date of each call).
+    pub fn new(today: Option<(i32, u32, u32)>) -> Self {
         Self {
             next_id: 1,
             next_txn: 1,
             today,
             ..Self::default()
         }
+    }
+
+    /// The business date.
+    pub fn today(&self) -> (i32, u32, u32) {
+        use chrono::Datelike;
+        self.today.unwrap_or_else(|| {
+            let d = chrono::Utc::now().date_naive();
+            (d.year(), d.month(), d.day())
+        })
     }
 
     pub fn next_id(&mut self) -> u64 {
@@ -149,7 +200,8 @@ impl Model {
     ) {
         let id = self.next_txn;
         self.next_txn += 1;
-        let date = self.today;
+        let date = self.today();
+        let payment_type = routing.and(self.non_cash_payment_type());
         let Some(s) = self.savings.get_mut(&savings) else {
             return;
         };
@@ -169,6 +221,15 @@ impl Model {
             receipt: receipt.map(str::to_owned),
             routing: routing.map(str::to_owned),
             released: false,
+            payment_type,
         });
+    }
+}
+
+impl Model {
+    /// Savings account `id` with its product (`None` when either is missing).
+    pub fn savings_and_product(&self, id: u64) -> Option<(&Savings, &Product)> {
+        let s = self.savings.get(&id)?;
+        Some((s, self.products.get(&s.product_id)?))
     }
 }
