@@ -16,7 +16,7 @@ use kipochi_core::api::{Direction, PaymentState};
 use uuid::Uuid;
 
 use super::external::{date_time, minor};
-use super::payer::{QUOTE_TTL_MS, blocking_store};
+use super::payer::blocking_store;
 use crate::accounts::{
     AccountError, Alias, AliasType, CreditRequest, Money as Minor, QuoteRequest, QuoteRole,
     TransactionType, TransferId,
@@ -286,7 +286,7 @@ impl InboundHandler for PayeeHandler {
             ));
         }
         let now = self.state.now();
-        let ours_until = now + QUOTE_TTL_MS;
+        let ours_until = now + self.state.expiry.quote_ms;
         let until = request
             .expiration
             .as_ref()
