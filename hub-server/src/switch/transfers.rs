@@ -166,7 +166,9 @@ async fn prepare(State(hub): State<St>, hdrs: HeaderMap, body: Bytes) -> Respons
             );
         }
         Prepared::CapExceeded => {
-            return refuse(ErrorCode::PayerFspInsufficientLiquidity.info(""));
+            // As Mojaloop's position handler: over the net debit cap is a payer limit error
+            // (4200); 4001 is its liquidity-cover check, which this switch does not model.
+            return refuse(ErrorCode::PayerLimitError.info("Net debit cap exceeded"));
         }
         Prepared::Modified => {
             return refuse(

@@ -123,7 +123,7 @@ async fn forged_fulfilment_aborts_and_releases() {
 }
 
 #[tokio::test]
-async fn net_debit_cap_exceeded_gets_4001() {
+async fn net_debit_cap_exceeded_gets_4200() {
     let mut lab = Lab::start("100").await;
     let (_, c) = ilp_pair();
     prepare(&mut lab, &new_id(), "60", &c).await;
@@ -140,7 +140,7 @@ async fn net_debit_cap_exceeded_gets_4001() {
     assert_eq!(status, StatusCode::ACCEPTED);
     let err = lab.blue.next().await;
     assert_eq!(err.path, format!("/transfers/{id}/error"));
-    assert_eq!(err.error_code(), "4001");
+    assert_eq!(err.error_code(), "4200");
     lab.green.nothing_more().await;
     assert_eq!(lab.position(BLUE), (0, 6000));
     // Exactly up to the cap is allowed.
