@@ -68,6 +68,22 @@ async fn committed_transfer_moves_positions_and_reaches_the_payer() {
     .await;
     lab.blue.nothing_more().await;
     assert_eq!(lab.position(BLUE), (25_050, 0));
+
+    // The same transfer id fulfilled differently (another fulfilment, or an abort): 3106 to
+    // the payee, nothing to the payer, positions as they were.
+    let (other, _) = ilp_pair();
+    for put in [fulfilment(&other, "COMMITTED"), fulfilment(&f, "ABORTED")] {
+        let (status, _) = lab
+            .send(Method::PUT, &path, GREEN, Some(BLUE), Some(put))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let err = lab.green.next().await;
+        assert_eq!(err.path, format!("{path}/error"));
+        assert_eq!(err.error_code(), "3106");
+    }
+    lab.blue.nothing_more().await;
+    assert_eq!(lab.position(BLUE), (25_050, 0));
+    assert_eq!(lab.position(GREEN), (-25_050, 0));
 }
 
 #[tokio::test]
