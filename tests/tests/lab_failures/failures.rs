@@ -220,6 +220,7 @@ async fn transfer_expired_at_the_switch() {
     })
     .await;
     assert_ne!(state, "committed");
+    eprintln!("payee record after the thaw: {state}");
     // Give a late PATCH or recovery pass (every second) the chance to do harm.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let p = lab.admin_payment(GREEN, &green_admin, &id).await.unwrap();

@@ -91,6 +91,13 @@ async fn fspiop_replays_change_nothing() {
 
     // The payee's fulfilment again: the switch changes nothing and tells nobody.
     assert_eq!(lab.resend("switch", &fulfil, None).await, 200);
+    // ... fulfilled differently (an abort after the commit): 3106 back to the payee.
+    let changed = modified(&fulfil, |v| v["transferState"] = json!("ABORTED"));
+    assert_eq!(lab.resend("switch", &fulfil, Some(changed)).await, 200);
+    let err = lab
+        .wait_seen(GREEN, &Method::PUT, &format!("{tpath}/error"), 1)
+        .await;
+    assert_eq!(error_code(&err[0]), "3106");
     // The switch's PATCH and prepare again, straight to greenwallet.
     assert_eq!(lab.resend(GREEN, &patch, None).await, 200);
     assert_eq!(lab.resend(GREEN, &forwarded_prepare, None).await, 202);
@@ -122,6 +129,13 @@ async fn fspiop_replays_change_nothing() {
         .wait_seen(BLUE, &Method::PUT, &format!("{qpath}/error"), 1)
         .await;
     assert_eq!(error_code(&err[0]), "3106");
+
+    // The PATCH sent to the switch (which only ever sends it): refused, nothing changes.
+    let status = lab.resend("switch", &patch, None).await;
+    assert!(
+        (400..500).contains(&status),
+        "PATCH at the switch: {status}"
+    );
 
     // Callbacks again, straight to bluebank: acknowledged, nothing changes.
     assert_eq!(lab.resend(BLUE, &put_quote, None).await, 200);
