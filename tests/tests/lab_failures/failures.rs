@@ -236,3 +236,67 @@ async fn transfer_expired_at_the_switch() {
         ("500000".into(), "500000".into())
     );
 }
+
+/// A payee account that cannot receive: a tier-1 customer (maximum balance 1,000,000 TZS)
+/// quoted for 400,000 TZS, then credited 700,000 TZS inside greenwallet before the payer
+/// approves. The payee hub must refuse the transfer (5200, payee limit) instead of taking it
+/// and failing to credit it later: the payer is released, nobody's money moves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payee_that_cannot_receive_refuses_the_transfer() {
+    let lab = Lab::start(Setup::default()).await;
+    let zawadi = lab.login(GREEN, GREEN_AGENT).await;
+    let zawadi_key = lab.device(GREEN, &zawadi, 61).await;
+    let form = json!({"full_name": "Asha Said", "phone": ASHA, "id_type": "national_id",
+                      "id_number": "19900101-12345-00001-12", "date_of_birth": "1990-01-01",
+                      "kyc_tier": 1, "photo": null});
+    let key = uuid::Uuid::new_v4().to_string();
+    let (status, asha) = lab
+        .call(
+            reqwest::Method::POST,
+            GREEN,
+            "/agent/customers",
+            Some(&zawadi),
+            Some(&form),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(status, 200, "{asha}");
+    let juma = lab.login(BLUE, JUMA).await;
+    let juma_key = lab.device(BLUE, &juma, 62).await;
+    let green_admin = lab.login(GREEN, GREEN_ADMIN).await;
+
+    let target = json!({"kind": "phone", "phone": ASHA});
+    let (id, status, quote) = lab.quote(BLUE, &juma, target.clone(), Some("400000")).await;
+    assert_eq!(status, 200, "{quote}");
+    // Meanwhile the agent pays Asha 700,000 TZS inside greenwallet.
+    let (_, status, internal) = lab.quote(GREEN, &zawadi, target, Some("700000")).await;
+    assert_eq!(status, 200, "{internal}");
+    let (status, done) = lab.approve(GREEN, &zawadi, &zawadi_key, &internal).await;
+    assert_eq!(
+        (status, done["state"].as_str()),
+        (200, Some("committed")),
+        "{done}"
+    );
+    let positions = (lab.position(BLUE), lab.position(GREEN));
+
+    let (status, done) = lab.approve(BLUE, &juma, &juma_key, &quote).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["state"], "failed", "{done}");
+    assert_eq!(done["error"]["code"], "payee_rejected", "{done}");
+    assert!(
+        done["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("FSPIOP 5200"),
+        "{done}"
+    );
+    assert_eq!(
+        lab.balance(BLUE, &juma).await,
+        ("500000".into(), "500000".into())
+    );
+    assert_eq!((lab.position(BLUE), lab.position(GREEN)), positions);
+    let record = lab.admin_payment(GREEN, &green_admin, &id).await;
+    let state = record.as_ref().map(|r| r["payment"]["state"].clone());
+    assert_ne!(state, Some(json!("committed")), "{record:?}");
+    assert_ne!(state, Some(json!("reserved")), "{record:?}");
+}

@@ -26,6 +26,9 @@ pub const MAMA_NTILIE: &str = "255722000003";
 pub const BLUE_ADMIN: &str = "255711000009";
 pub const GREEN_ADMIN: &str = "255722000009";
 pub const BLUE_AGENT: &str = "255711000004";
+pub const GREEN_AGENT: &str = "255722000004";
+/// A customer the tests onboard at greenwallet (tier 1).
+pub const ASHA: &str = "255722000077";
 
 /// What a test changes in the generated lab.
 #[derive(Default)]
