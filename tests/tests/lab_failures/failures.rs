@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use axum::http::Method;
 use serde_json::json;
 
 use super::harness::*;
@@ -38,16 +39,11 @@ async fn refusals_move_no_money() {
         ("500000".into(), "500000".into())
     );
 
-    // Insufficient funds: refused by the payer's hub before any transfer exists.
+    // Insufficient funds: refused by the payer's hub when quoting (its fee quote checks the
+    // available balance), before any transfer exists; the switch never sees a 4001.
     let target = json!({"kind": "phone", "phone": NEEMA});
-    let (id, status, quote) = lab.quote(BLUE, &juma, target, Some("600000")).await;
-    let err = if status == 200 {
-        let (status, err) = lab.approve(BLUE, &juma, &juma_key, &quote).await;
-        assert_eq!(status, 422, "{err}");
-        err
-    } else {
-        quote
-    };
+    let (id, status, err) = lab.quote(BLUE, &juma, target, Some("600000")).await;
+    assert_eq!(status, 422, "{err}");
     assert_eq!(err["code"], "insufficient_funds", "{err}");
     assert!(lab.switch_transfer(&id).is_none(), "no transfer was sent");
     assert_eq!(
@@ -175,7 +171,10 @@ fn chrono_now_ms() -> i64 {
 /// word; once the payee thaws (SIGCONT) and sees the stale prepare, it keeps no money.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transfer_expired_at_the_switch() {
-    let mut setup = Setup::default();
+    let mut setup = Setup {
+        record: true,
+        ..Setup::default()
+    };
     setup.hub.insert(BLUE, "transfer_ttl_secs = 2\n".into());
     let lab = Lab::start(setup).await;
     let juma = lab.login(BLUE, JUMA).await;
@@ -188,7 +187,16 @@ async fn transfer_expired_at_the_switch() {
 
     Lab::signal(lab.green.pid(), "STOP");
     let started = Instant::now();
-    let (status, done) = lab.approve(BLUE, &juma, &key, &quote).await;
+    // While the switch waits for the frozen payee, the payer holds the funds.
+    let ((status, done), held) = tokio::join!(lab.approve(BLUE, &juma, &key, &quote), async {
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        lab.balance(BLUE, &juma).await
+    });
+    assert_eq!(
+        held,
+        ("499000".into(), "500000".into()),
+        "held until the switch's word"
+    );
     let took = started.elapsed();
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["state"], "failed", "{done}");
@@ -213,6 +221,15 @@ async fn transfer_expired_at_the_switch() {
 
     // The payee thaws, reads the stale prepare and the 3303: it must not keep the money.
     Lab::signal(lab.green.pid(), "CONT");
+    // It refuses the stale prepare itself (expired: 3303) rather than reserving anything.
+    let path = format!("/transfers/{id}/error");
+    let refusal = lab.wait_seen("switch", &Method::PUT, &path, 1).await;
+    assert_eq!(
+        refusal[0].json()["errorInformation"]["errorCode"],
+        "3303",
+        "{:?}",
+        refusal[0].json()
+    );
     let state = eventually("the payee to settle its record", || async {
         let p = lab.admin_payment(GREEN, &green_admin, &id).await?;
         let s = p["payment"]["state"].as_str()?.to_string();
@@ -220,7 +237,6 @@ async fn transfer_expired_at_the_switch() {
     })
     .await;
     assert_ne!(state, "committed");
-    eprintln!("payee record after the thaw: {state}");
     // Give a late PATCH or recovery pass (every second) the chance to do harm.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     let p = lab.admin_payment(GREEN, &green_admin, &id).await.unwrap();
