@@ -187,16 +187,20 @@ async fn transfer_expired_at_the_switch() {
 
     Lab::signal(lab.green.pid(), "STOP");
     let started = Instant::now();
-    // While the switch waits for the frozen payee, the payer holds the funds.
-    let ((status, done), held) = tokio::join!(lab.approve(BLUE, &juma, &key, &quote), async {
-        tokio::time::sleep(Duration::from_millis(800)).await;
-        lab.balance(BLUE, &juma).await
-    });
-    assert_eq!(
-        held,
-        ("499000".into(), "500000".into()),
-        "held until the switch's word"
-    );
+    // While the switch waits for the frozen payee, the payer holds the funds (seen by polling
+    // while the approval is pending: the hold lasts the transfer's 2 s).
+    let approval = lab.approve(BLUE, &juma, &key, &quote);
+    tokio::pin!(approval);
+    let mut held = false;
+    let (status, done) = loop {
+        tokio::select! {
+            answer = &mut approval => break answer,
+            () = tokio::time::sleep(Duration::from_millis(50)) => {
+                held |= lab.balance(BLUE, &juma).await == ("499000".into(), "500000".into());
+            }
+        }
+    };
+    assert!(held, "the payer held the funds until the switch's word");
     let took = started.elapsed();
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["state"], "failed", "{done}");
