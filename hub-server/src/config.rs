@@ -43,10 +43,24 @@ pub struct HubSection {
     /// Seconds between recovery passes over unfinished payments (first pass at start).
     #[serde(default = "default_recovery_secs")]
     pub recovery_interval_secs: u64,
+    /// Seconds a quote this hub makes (as payer or payee) can be used (default 300).
+    #[serde(default = "default_quote_ttl_secs")]
+    pub quote_ttl_secs: u64,
+    /// Seconds the switch has to complete a transfer this hub sends (default 60).
+    #[serde(default = "default_transfer_ttl_secs")]
+    pub transfer_ttl_secs: u64,
 }
 
 fn default_recovery_secs() -> u64 {
     30
+}
+
+fn default_quote_ttl_secs() -> u64 {
+    300
+}
+
+fn default_transfer_ttl_secs() -> u64 {
+    60
 }
 
 /// The wallet-facing listener.
@@ -93,6 +107,8 @@ impl Default for Config {
                 currency: "TZS".into(),
                 data_dir: PathBuf::from("data"),
                 recovery_interval_secs: default_recovery_secs(),
+                quote_ttl_secs: default_quote_ttl_secs(),
+                transfer_ttl_secs: default_transfer_ttl_secs(),
             },
             api: ApiSection {
                 listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
@@ -199,6 +215,18 @@ impl Config {
                 reason: "between 1 and 3600".into(),
             });
         }
+        if !(1..=3600).contains(&self.hub.quote_ttl_secs) {
+            return Err(ConfigError::Invalid {
+                key: "hub.quote_ttl_secs",
+                reason: "between 1 and 3600".into(),
+            });
+        }
+        if !(1..=600).contains(&self.hub.transfer_ttl_secs) {
+            return Err(ConfigError::Invalid {
+                key: "hub.transfer_ttl_secs",
+                reason: "between 1 and 600".into(),
+            });
+        }
         if self.auth.session_ttl_secs == 0 || self.auth.session_ttl_secs > 24 * 3600 {
             return Err(ConfigError::Invalid {
                 key: "auth.session_ttl_secs",
@@ -242,6 +270,15 @@ impl Config {
             });
         }
         Ok(())
+    }
+
+    /// How long this hub's quotes and transfers stay valid, in milliseconds.
+    pub fn expiry(&self) -> crate::orchestrator::Expiry {
+        let ms = |s: u64| i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX);
+        crate::orchestrator::Expiry {
+            quote_ms: ms(self.hub.quote_ttl_secs),
+            transfer_ms: ms(self.hub.transfer_ttl_secs),
+        }
     }
 
     /// The authentication settings in the units the auth service uses.
@@ -380,6 +417,27 @@ mod tests {
         assert!(err.contains("accounts.fineract.base_url"), "{err}");
         let path = write(&dir, "[accounts]\nkind = \"oracle\"\n");
         assert!(Config::load_with_env(Some(&path), no_env()).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn quote_and_transfer_lifetimes() {
+        let e = Config::default().expiry();
+        assert_eq!((e.quote_ms, e.transfer_ms), (300_000, 60_000));
+        assert_eq!(e, crate::orchestrator::Expiry::default());
+        let dir = tmp();
+        let path = write(&dir, "[hub]\nquote_ttl_secs = 2\ntransfer_ttl_secs = 3\n");
+        let e = Config::load_with_env(Some(&path), no_env())
+            .unwrap()
+            .expiry();
+        assert_eq!((e.quote_ms, e.transfer_ms), (2_000, 3_000));
+        for (key, bad) in [("quote_ttl_secs", 0), ("transfer_ttl_secs", 601)] {
+            let path = write(&dir, &format!("[hub]\n{key} = {bad}\n"));
+            let err = Config::load_with_env(Some(&path), no_env())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(&format!("hub.{key}")), "{err}");
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 

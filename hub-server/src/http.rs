@@ -44,6 +44,8 @@ pub struct AppState {
     pub idempotency: Arc<IdempotencyStore>,
     /// Merchant payment requests (dynamic QRs).
     pub merchant: Arc<crate::merchant::MerchantStore>,
+    /// Lifetimes of the quotes and transfers this hub makes.
+    pub expiry: crate::orchestrator::Expiry,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl AppState {
             clock: Arc::new(SystemClock),
             idempotency: Arc::new(IdempotencyStore::new(crate::db::open(&db)?)?),
             merchant: Arc::new(crate::merchant::MerchantStore::new(crate::db::open(&db)?)?),
+            expiry: config.expiry(),
         })
     }
 
@@ -125,6 +128,7 @@ impl AppState {
             clock,
             idempotency: Arc::new(IdempotencyStore::new(mem()?)?),
             merchant: Arc::new(crate::merchant::MerchantStore::new(mem()?)?),
+            expiry: crate::orchestrator::Expiry::default(),
         })
     }
 

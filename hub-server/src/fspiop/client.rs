@@ -258,6 +258,22 @@ impl SwitchClient {
         }
     }
 
+    /// Waits up to `timeout` for the next callback of (resource, key), without sending.
+    async fn wait(
+        &self,
+        (resource, key): (Resource, &str),
+        timeout: std::time::Duration,
+    ) -> Result<Callback, SwitchError> {
+        let (waiter, rx) = self.pending.register(resource, key);
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(cb)) => Ok(cb),
+            _ => {
+                self.pending.forget(resource, key, waiter);
+                Err(SwitchError::Timeout)
+            }
+        }
+    }
+
     fn outcome(callback: Callback, condition: &IlpCondition) -> TransferOutcome {
         match callback {
             Callback::Error(e) => TransferOutcome::Aborted(e),
@@ -289,6 +305,12 @@ impl SwitchClient {
             }
         }
     }
+}
+
+/// A transfer callback reporting a state on the way (`RECEIVED`, `RESERVED`), not a result.
+fn in_progress(cb: &Callback) -> bool {
+    matches!(cb, Callback::Success { body, .. }
+        if matches!(body.get("transferState").and_then(Value::as_str), Some("RECEIVED" | "RESERVED")))
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<Value, SwitchError> {
@@ -360,7 +382,8 @@ impl Switch for SwitchClient {
         };
         let dest = Some(&request.payee_fsp);
         let timeout = self.cfg.callback_timeout;
-        match self
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut answer = self
             .call(
                 Method::POST,
                 (Resource::Transfers, &key),
@@ -369,8 +392,16 @@ impl Switch for SwitchClient {
                 Some(&body),
                 timeout,
             )
-            .await
+            .await;
+        // A `RECEIVED`/`RESERVED` state is someone's `GET /transfers` answer (a recovery pass
+        // asking about this very transfer), not our result: keep waiting for the final one.
+        while let Ok(cb) = &answer
+            && in_progress(cb)
         {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            answer = self.wait((Resource::Transfers, &key), left).await;
+        }
+        match answer {
             Ok(cb) => Self::outcome(cb, &request.condition),
             // Refused synchronously: the switch did not take the transfer.
             Err(SwitchError::Rejected(e)) => TransferOutcome::Aborted(e),

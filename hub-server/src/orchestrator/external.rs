@@ -17,7 +17,7 @@ use rand::RngCore;
 use uuid::Uuid;
 
 use super::errors::{refused, switch_error};
-use super::payer::{QUOTE_TTL_MS, blocking_store, parse_account};
+use super::payer::{blocking_store, parse_account};
 use super::resolve::Target;
 use super::terms;
 use crate::accounts::{
@@ -143,7 +143,7 @@ pub(super) async fn quote(state: &AppState, user: &User, p: PaymentRecord) -> Re
         fee_minor: Some(our_fee + payee_fees),
         transfer_minor: Some(transfer_minor),
         quote_id: Some(request.quote_id.to_string()),
-        quote_expiry: Some(their_expiry.min(now + QUOTE_TTL_MS)),
+        quote_expiry: Some(their_expiry.min(now + state.expiry.quote_ms)),
         nonce: Some(URL_SAFE_NO_PAD.encode(nonce)),
         ilp_packet: Some(answer.ilp_packet.as_str().to_string()),
         condition: Some(answer.condition.as_str().to_string()),
@@ -226,7 +226,7 @@ fn quote_request(
         },
         geo_code: None,
         note: p.reference.clone().or_else(|| p.note.clone()),
-        expiration: Some(date_time(now + QUOTE_TTL_MS)?),
+        expiration: Some(date_time(now + state.expiry.quote_ms)?),
         extension_list: None,
     })
 }
@@ -298,7 +298,7 @@ pub(super) async fn send(state: &AppState, p: PaymentRecord) -> Result<PaymentRe
     }
     let id = p.id.clone();
     let changes = Changes {
-        transfer_expiry: Some(now + TRANSFER_TTL_MS),
+        transfer_expiry: Some(now + state.expiry.transfer_ms),
         detail: Some(format!("transfer sent to {}", p.counterparty.fsp_id)),
         ..Changes::default()
     };

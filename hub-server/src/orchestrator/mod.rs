@@ -18,3 +18,22 @@ pub mod payer;
 pub mod recovery;
 pub mod resolve;
 pub mod terms;
+
+/// How long the quotes and transfers this hub makes stay valid (`[hub] quote_ttl_secs`,
+/// `transfer_ttl_secs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Expiry {
+    /// A quote (ours as payer, or as payee) can be approved / used for this long.
+    pub quote_ms: i64,
+    /// The switch has this long to complete a transfer we send (its `expiration`).
+    pub transfer_ms: i64,
+}
+
+impl Default for Expiry {
+    fn default() -> Self {
+        Self {
+            quote_ms: payer::QUOTE_TTL_MS,
+            transfer_ms: external::TRANSFER_TTL_MS,
+        }
+    }
+}

@@ -16,7 +16,7 @@ use kipochi_core::api::{Direction, PaymentState};
 use uuid::Uuid;
 
 use super::external::{date_time, minor};
-use super::payer::{QUOTE_TTL_MS, blocking_store};
+use super::payer::blocking_store;
 use crate::accounts::{
     AccountError, Alias, AliasType, CreditRequest, Money as Minor, QuoteRequest, QuoteRole,
     TransactionType, TransferId,
@@ -286,7 +286,7 @@ impl InboundHandler for PayeeHandler {
             ));
         }
         let now = self.state.now();
-        let ours_until = now + QUOTE_TTL_MS;
+        let ours_until = now + self.state.expiry.quote_ms;
         let until = request
             .expiration
             .as_ref()
@@ -416,6 +416,10 @@ impl InboundHandler for PayeeHandler {
         }
         let p = match p.state {
             PaymentState::Quoted => {
+                // The account may have changed since the quote (another credit took it near
+                // its maximum balance, it was blocked): refuse now rather than take a transfer
+                // whose credit would fail after the switch committed it.
+                self.can_receive(&p).await?;
                 let (pid, now) = (p.id.clone(), self.state.now());
                 let expiry = transfer.request.expiration.to_utc().timestamp_millis();
                 let changes = Changes {
@@ -488,6 +492,22 @@ impl InboundHandler for PayeeHandler {
 }
 
 impl PayeeHandler {
+    /// Checks with the account system that `p`'s account can take its credit now.
+    async fn can_receive(&self, p: &PaymentRecord) -> Result<(), Rejection> {
+        let account = super::payer::parse_account(&p.account_id).map_err(internal)?;
+        self.state
+            .accounts
+            .quote(QuoteRequest {
+                account,
+                amount: Minor::new(p.amount_minor, self.state.currency.clone()),
+                transaction_type: TransactionType::Transfer,
+                role: QuoteRole::Payee,
+            })
+            .await
+            .map(drop)
+            .map_err(|e| account_rejection(&e))
+    }
+
     async fn user_of(&self, account: &str) -> Option<String> {
         let (auth, account) = (self.state.auth.clone(), account.to_string());
         crate::api::blocking(move || auth.user_by_account(&account))

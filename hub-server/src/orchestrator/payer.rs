@@ -185,7 +185,7 @@ async fn quote_internal(state: &AppState, p: PaymentRecord) -> Result<Quote> {
             let changes = Changes {
                 fee_minor: Some(fee.fee.minor),
                 quote_id: Some(Uuid::new_v4().to_string()),
-                quote_expiry: Some(now + QUOTE_TTL_MS),
+                quote_expiry: Some(now + state.expiry.quote_ms),
                 nonce: Some(URL_SAFE_NO_PAD.encode(nonce)),
                 detail: Some("quoted internal".into()),
                 ..Changes::default()

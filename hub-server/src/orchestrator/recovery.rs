@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use kipochi_core::api::{Direction, PaymentState};
 
-use super::payer::{QUOTE_TTL_MS, blocking_store, execute_internal};
+use super::payer::{blocking_store, execute_internal};
 use super::{external, payee};
 use crate::error::Result;
 use crate::fspiop::handler::TransferOutcome;
@@ -60,7 +60,7 @@ async fn step(state: &AppState, p: PaymentRecord) -> Result<Outcome> {
         return incoming(state, p, now).await;
     }
     let expires = match p.state {
-        PaymentState::Created => Some(p.created_at.saturating_add(QUOTE_TTL_MS)),
+        PaymentState::Created => Some(p.created_at.saturating_add(state.expiry.quote_ms)),
         PaymentState::Quoted => Some(p.quote_expiry.unwrap_or(p.created_at)),
         _ => None,
     };

@@ -304,10 +304,7 @@ impl Store {
             add_position(&tx, &t.payer, &t.currency, 0, t.amount)?;
             (State::Reserved, None)
         } else {
-            (
-                State::Aborted,
-                Some(("4001", "Payer FSP insufficient liquidity")),
-            )
+            (State::Aborted, Some(("4200", "Payer limit error")))
         };
         tx.execute(
             "INSERT INTO transfers (id, hash, payer, payee, currency, amount, condition,
@@ -465,10 +462,10 @@ mod tests {
         assert_eq!((blue.position, blue.reserved), (70, 0));
         assert_eq!(total(&store), 0);
 
-        // The refused one is stored aborted with 4001, and nothing is reserved for it.
+        // The refused one is stored aborted with 4200 (payer limit), and nothing is reserved for it.
         let b = store.transfer("b").unwrap().unwrap();
         assert_eq!(b.state, State::Aborted);
-        assert_eq!(b.error.unwrap().0, "4001");
+        assert_eq!(b.error.unwrap().0, "4200");
 
         // 30 left under the cap; an abort releases it again.
         assert_eq!(

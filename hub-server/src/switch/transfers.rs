@@ -166,7 +166,9 @@ async fn prepare(State(hub): State<St>, hdrs: HeaderMap, body: Bytes) -> Respons
             );
         }
         Prepared::CapExceeded => {
-            return refuse(ErrorCode::PayerFspInsufficientLiquidity.info(""));
+            // As Mojaloop's position handler: over the net debit cap is a payer limit error
+            // (4200); 4001 is its liquidity-cover check, which this switch does not model.
+            return refuse(ErrorCode::PayerLimitError.info("Net debit cap exceeded"));
         }
         Prepared::Modified => {
             return refuse(
@@ -238,8 +240,21 @@ async fn fulfil(
     };
     match t.state {
         TState::Reserved => {}
-        // A resent fulfilment of a committed transfer changes nothing.
-        TState::Committed => return StatusCode::OK.into_response(),
+        // A resent fulfilment of a committed transfer changes nothing; one with another
+        // fulfilment or an abort is a modified request (3106) to the payee.
+        TState::Committed => {
+            let same = put.transfer_state != TransferState::Aborted
+                && put.fulfilment.as_ref().map(|f| f.as_str()) == t.fulfilment.as_deref();
+            if !same {
+                error_to(
+                    &hub,
+                    &t,
+                    &[&t.payee],
+                    &ErrorCode::ModifiedRequest.info("Transfer already fulfilled differently"),
+                );
+            }
+            return StatusCode::OK.into_response();
+        }
         TState::Aborted => {
             error_to(&hub, &t, &[&t.payee], &stored_error(&t));
             return StatusCode::OK.into_response();

@@ -344,3 +344,60 @@ async fn participant_registration_round_trip() {
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
+
+/// A `RESERVED` state reaching the waiter of an in-flight `POST /transfers` (the switch's answer
+/// to a recovery pass's `GET /transfers` for the same id) is not the transfer's result: the
+/// client keeps waiting and returns the final word (here the switch's 3303 expiry).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_progress_state_does_not_end_the_wait_for_the_result() {
+    use kipochi_hub::fspiop::client::Callback;
+    use kipochi_hub::fspiop::version::Resource;
+    use kipochi_hub::fspiop::{ErrorCode, types::IlpFulfilment};
+
+    let (url, mut switch) = fspiop_support::recording_switch().await;
+    let mut cfg = FspiopConfig::new("payerfsp".parse().unwrap(), url, IlpSecret::new("secret"));
+    cfg.callback_timeout = Duration::from_secs(5);
+    let client = SwitchClient::new(Arc::new(cfg)).unwrap();
+    let fulfilment = IlpFulfilment::try_from("A".repeat(43)).unwrap();
+    let id = CorrelationId::new_v4();
+    let request: TransfersPostRequest = serde_json::from_value(serde_json::json!({
+        "transferId": id.as_str(),
+        "payerFsp": "payerfsp",
+        "payeeFsp": "payeefsp",
+        "amount": {"currency": "TZS", "amount": "10"},
+        "ilpPacket": "AYIB",
+        "condition": ilp::condition_of(&fulfilment).unwrap().as_str(),
+        "expiration": DateTime::from_utc(chrono::Utc::now() + chrono::Duration::seconds(30)).to_string(),
+    }))
+    .unwrap();
+    let task = {
+        let client = client.clone();
+        tokio::spawn(async move { client.transfer(&request).await })
+    };
+    let seen = switch.recv().await.unwrap();
+    assert_eq!(seen.path, "/transfers");
+    let pending = client.pending();
+    let reserved = Callback::Success {
+        source: "switch".parse().unwrap(),
+        body: serde_json::json!({"transferState": "RESERVED"}),
+    };
+    assert!(pending.deliver(Resource::Transfers, id.as_str(), reserved));
+    // The client registers its waiter again; then the final word arrives.
+    let expired = ErrorCode::TransferExpired.info("Transfer expired");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while !pending.deliver(
+        Resource::Transfers,
+        id.as_str(),
+        Callback::Error(expired.clone()),
+    ) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "nobody waits any more"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    match task.await.unwrap() {
+        TransferOutcome::Aborted(e) => assert_eq!(e.error_code, "3303"),
+        other => panic!("expected the 3303 abort, got {other:?}"),
+    }
+}

@@ -131,13 +131,13 @@ net_debit_cap = "100"
     assert_eq!(store.position("payerfsp", "USD").unwrap().reserved, 0);
     assert_eq!(store.position("payeefsp", "USD").unwrap().position, -1250);
 
-    // Over the payer's cap (100 USD, 12.50 used): refused by the switch with 4001.
+    // Over the payer's cap (100 USD, 12.50 used): refused by the switch with 4200.
     let mut big = transfer.clone();
     big.transfer_id = CorrelationId::new_v4();
     big.amount.amount = "90".parse().unwrap();
     match payer.transfer(&big).await {
-        TransferOutcome::Aborted(e) => assert_eq!(e.error_code, "4001"),
-        other => panic!("expected 4001, got {other:?}"),
+        TransferOutcome::Aborted(e) => assert_eq!(e.error_code, "4200"),
+        other => panic!("expected 4200, got {other:?}"),
     }
     assert_eq!(store.position("payerfsp", "USD").unwrap().position, 1250);
     running.stop().await;

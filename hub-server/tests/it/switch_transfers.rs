@@ -68,6 +68,22 @@ async fn committed_transfer_moves_positions_and_reaches_the_payer() {
     .await;
     lab.blue.nothing_more().await;
     assert_eq!(lab.position(BLUE), (25_050, 0));
+
+    // The same transfer id fulfilled differently (another fulfilment, or an abort): 3106 to
+    // the payee, nothing to the payer, positions as they were.
+    let (other, _) = ilp_pair();
+    for put in [fulfilment(&other, "COMMITTED"), fulfilment(&f, "ABORTED")] {
+        let (status, _) = lab
+            .send(Method::PUT, &path, GREEN, Some(BLUE), Some(put))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let err = lab.green.next().await;
+        assert_eq!(err.path, format!("{path}/error"));
+        assert_eq!(err.error_code(), "3106");
+    }
+    lab.blue.nothing_more().await;
+    assert_eq!(lab.position(BLUE), (25_050, 0));
+    assert_eq!(lab.position(GREEN), (-25_050, 0));
 }
 
 #[tokio::test]
@@ -123,7 +139,7 @@ async fn forged_fulfilment_aborts_and_releases() {
 }
 
 #[tokio::test]
-async fn net_debit_cap_exceeded_gets_4001() {
+async fn net_debit_cap_exceeded_gets_4200() {
     let mut lab = Lab::start("100").await;
     let (_, c) = ilp_pair();
     prepare(&mut lab, &new_id(), "60", &c).await;
@@ -140,7 +156,7 @@ async fn net_debit_cap_exceeded_gets_4001() {
     assert_eq!(status, StatusCode::ACCEPTED);
     let err = lab.blue.next().await;
     assert_eq!(err.path, format!("/transfers/{id}/error"));
-    assert_eq!(err.error_code(), "4001");
+    assert_eq!(err.error_code(), "4200");
     lab.green.nothing_more().await;
     assert_eq!(lab.position(BLUE), (0, 6000));
     // Exactly up to the cap is allowed.
