@@ -3,6 +3,9 @@
 //! Tests start `kipochi-hub` as a child process on `127.0.0.1` with port 0, read the address it
 //! prints, and kill it on drop, so a failing test never leaves a process behind.
 
+pub mod ttk;
+pub mod wallet;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

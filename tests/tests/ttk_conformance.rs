@@ -16,120 +16,16 @@
 //! Ignored by default (it needs Node and the provisioned TTK); `cargo xtask test` runs it with
 //! `--ignored` in its own step.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kipochi_core::api::rfc3339_millis;
-use kipochi_core::approval::{self, ApprovalTerms};
-use kipochi_core::keys::DeviceKey;
+use kipochi_e2e::ttk::{ADMIN, Ttk, free_port, is_2xx, ttk_dir};
+use kipochi_e2e::wallet::{Wallet, minor};
 use kipochi_e2e::{Proc, temp_dir};
 use serde_json::{Value, json};
 
-const ADMIN: &str = "http://127.0.0.1:5050";
 const PIN: &str = "2580";
 const PAYER: &str = "255711000001";
-
-/// The TTK child process, killed (by PID) when dropped.
-struct Ttk {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Ttk {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn ttk_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("ttk")
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// Prepares the TTK's working folder (it reads spec_files/, examples/, secrets/ relative to its
-/// cwd) with our callback rules and `callback` as CALLBACK_ENDPOINT, starts it and waits until
-/// both its ports answer (bounded).
-async fn start_ttk(run: &Path, api_port: u16, callback: &str) -> Ttk {
-    let pkg = ttk_dir().join("node_modules/ml-testing-toolkit");
-    assert!(
-        pkg.join("src/index.js").exists(),
-        "the Testing Toolkit is not installed in {}: run `cargo xtask provision`",
-        pkg.display()
-    );
-    for d in ["spec_files", "examples", "secrets"] {
-        copy_dir(&pkg.join(d), &run.join(d));
-    }
-    std::fs::create_dir_all(run.join("uploads")).unwrap();
-    let ucf = run.join("spec_files/user_config.json");
-    let mut uc: Value = serde_json::from_str(&std::fs::read_to_string(&ucf).unwrap()).unwrap();
-    uc["CALLBACK_ENDPOINT"] = json!(callback);
-    uc["CALLBACK_TIMEOUT"] = json!(15000);
-    std::fs::write(&ucf, uc.to_string()).unwrap();
-    for (kind, file) in [
-        ("callback", "clean_callbacks.json"),
-        ("validation", "error_rules.json"),
-    ] {
-        let dir = run.join("spec_files").join(format!("rules_{kind}"));
-        std::fs::copy(ttk_dir().join("rules").join(file), dir.join(file)).unwrap();
-        std::fs::write(
-            dir.join("config.json"),
-            json!({"activeRulesFile": file}).to_string(),
-        )
-        .unwrap();
-    }
-    assert!(
-        std::net::TcpListener::bind("127.0.0.1:5050").is_ok(),
-        "port 5050 (the TTK's admin API) is in use: is another TTK running?"
-    );
-    let log = run.join("ttk.log");
-    let child = Command::new("node")
-        .arg(pkg.join("src/index.js"))
-        .current_dir(run)
-        .env(
-            "TTK_SYSTEM_CONFIG",
-            json!({"API_PORT": api_port}).to_string(),
-        )
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(Stdio::from(
-            std::fs::File::create(run.join("ttk.err")).unwrap(),
-        ))
-        .spawn()
-        .expect("cannot start node");
-    let mut ttk = Ttk { child, log };
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let admin = http.get(format!("{ADMIN}/api/config/user")).send().await;
-        let api = tokio::net::TcpStream::connect(("127.0.0.1", api_port)).await;
-        if admin.is_ok_and(|r| r.status().is_success()) && api.is_ok() {
-            return ttk;
-        }
-        if let Some(status) = ttk.child.try_wait().unwrap() {
-            panic!("the TTK exited with {status}, see {}", ttk.log.display());
-        }
-        assert!(Instant::now() < deadline, "the TTK did not start in 60 s");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
 
 /// Writes the hub's configuration and demo users and starts `kipochi-hub serve`.
 fn start_hub(dir: &Path, switch_port: u16, fspiop_port: u16) -> Proc {
@@ -229,101 +125,24 @@ fn failures(report: &Value) -> Vec<String> {
     out
 }
 
-fn sign(quote: &Value, key: &DeviceKey) -> String {
-    let s = |v: &Value| v.as_str().unwrap().to_string();
-    let terms = ApprovalTerms {
-        payment_id: s(&quote["payment_id"]),
-        payee: approval::Payee {
-            id_type: s(&quote["payee"]["id_type"]),
-            id: s(&quote["payee"]["id"]),
-            name: s(&quote["payee"]["name"]),
-        },
-        amount: s(&quote["amount"]),
-        currency: s(&quote["currency"]),
-        fee: s(&quote["fee"]),
-        total: s(&quote["total"]),
-        expiry: rfc3339_millis(quote["expiry"].as_i64().unwrap()),
-        nonce: s(&quote["nonce"]),
-        device_id: key.device_id(),
-    };
-    approval::sign(&terms, key).unwrap().signature
-}
-
-/// An exact decimal with at most 2 fraction digits (USD) in cents, without floats.
-fn cents(s: &str) -> i64 {
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    assert!(frac.len() <= 2, "{s}");
-    let frac = format!("{frac:0<2}");
-    int.parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap()
-}
-
 /// Payer role: Juma pays MSISDN 44123456789, a party the TTK (as switch and payee DFSP) answers.
-async fn pay_through_ttk(http: &reqwest::Client, api: &str) -> Value {
-    let call = |method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>| {
-        let mut req = http.request(method, format!("{api}{path}"));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        async move {
-            let res = req.send().await.unwrap();
-            let status = res.status().as_u16();
-            (status, res.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
-    let (status, login) = call(
-        reqwest::Method::POST,
-        "/api/v1/auth/login",
-        None,
-        Some(json!({"phone": PAYER, "pin": PIN})),
-    )
-    .await;
-    assert_eq!(status, 200, "{login}");
-    let token = login["token"].as_str().unwrap().to_string();
-    let key = DeviceKey::from_secret_bytes(&[7; 32]);
-    let body = json!({"public_key": key.public_key().to_base64url(), "label": "ttk"});
-    let (status, dev) = call(
-        reqwest::Method::POST,
-        "/api/v1/devices",
-        Some(&token),
-        Some(body),
-    )
-    .await;
-    assert_eq!(status, 200, "{dev}");
-    let (_, bal) = call(reqwest::Method::GET, "/api/v1/balance", Some(&token), None).await;
-    let before = cents(bal["available"].as_str().unwrap());
-
-    let id = uuid::Uuid::new_v4().to_string();
-    let body = json!({"payment_id": id, "target": {"kind": "phone", "phone": "44123456789"},
-        "amount": "12.5", "currency": null, "note": "TTK conformance"});
-    let (status, quote) = call(
-        reqwest::Method::POST,
-        "/api/v1/payments",
-        Some(&token),
-        Some(body),
-    )
-    .await;
+async fn pay_through_ttk(api: &str) -> Value {
+    let mut payer = Wallet::login(api, PAYER, PIN).await.unwrap();
+    payer.register_device(7).await.unwrap();
+    let usd = |text: &str| minor(text, "USD").unwrap();
+    let before = usd(&payer.available().await.unwrap());
+    let target = json!({"kind": "phone", "phone": "44123456789"});
+    let (status, quote) = payer.quote(target, Some("12.5")).await.unwrap();
     assert_eq!(status, 200, "{quote}");
     assert_eq!(quote["payee"]["name"], "Test Payee", "{quote}");
     assert_eq!(quote["payee"]["fsp_id"], "testingtoolkitdfsp", "{quote}");
-    let approve =
-        json!({"pin": PIN, "device_id": key.device_id(), "signature": sign(&quote, &key)});
-    let (status, done) = call(
-        reqwest::Method::POST,
-        &format!("/api/v1/payments/{id}/approve"),
-        Some(&token),
-        Some(approve),
-    )
-    .await;
+    let (status, done) = payer.approve(&quote, PIN).await.unwrap();
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["state"], "committed", "{done}");
-    let (_, bal) = call(reqwest::Method::GET, "/api/v1/balance", Some(&token), None).await;
-    let after = cents(bal["available"].as_str().unwrap());
+    let after = usd(&payer.available().await.unwrap());
     assert_eq!(
         before - after,
-        cents(quote["total"].as_str().unwrap()),
+        usd(quote["total"].as_str().unwrap()),
         "the payer is debited the quoted total, no more, no less"
     );
     done
@@ -335,8 +154,17 @@ async fn ttk_payee_and_payer_roles() {
     let started = Instant::now();
     let dir = temp_dir("ttk");
     let run = Path::new(dir.path()).join("run");
-    let (api_port, fspiop_port) = (free_port(), free_port());
-    let ttk = start_ttk(&run, api_port, &format!("http://127.0.0.1:{fspiop_port}")).await;
+    let (api_port, fspiop_port) = (free_port().unwrap(), free_port().unwrap());
+    let rules = [
+        ("callback", "clean_callbacks.json"),
+        ("validation", "error_rules.json"),
+    ];
+    let ttk = Ttk::start(&run, api_port, &rules, |uc| {
+        uc["CALLBACK_ENDPOINT"] = json!(format!("http://127.0.0.1:{fspiop_port}"));
+        uc["CALLBACK_TIMEOUT"] = json!(15000);
+    })
+    .await
+    .unwrap();
     let hub = start_hub(Path::new(dir.path()), api_port, fspiop_port);
     let http = reqwest::Client::new();
 
@@ -369,18 +197,9 @@ async fn ttk_payee_and_payer_roles() {
     }
 
     // Payer role: the TTK is the switch and the payee DFSP.
-    let done = pay_through_ttk(&http, &hub.base_url).await;
-    let history: Value = http
-        .get(format!("{ADMIN}/api/history/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let done = pay_through_ttk(&hub.base_url).await;
+    let history = ttk.history(&http).await.unwrap();
     let ours: Vec<(String, String)> = history
-        .as_array()
-        .unwrap()
         .iter()
         .filter(|r| r["headers"]["fspiop-source"] == "userdfsp")
         .map(|r| {
@@ -402,22 +221,9 @@ async fn ttk_payee_and_payer_roles() {
     }
     // The TTK validates every request against its FSPIOP OpenAPI definitions and answers an
     // invalid one with 400: every answer it gave the hub (requests and callbacks) was 2xx.
-    let log = std::fs::read_to_string(&ttk.log).unwrap();
-    let answers: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("Response: ") && l.contains(" Status: "))
-        .collect();
+    let answers = ttk.answers().unwrap();
     assert!(answers.len() >= ours.len(), "{answers:?}");
-    let refused: Vec<&&str> = answers
-        .iter()
-        .filter(|l| {
-            !l.trim_end()
-                .rsplit(' ')
-                .next()
-                .unwrap_or("")
-                .starts_with('2')
-        })
-        .collect();
+    let refused: Vec<&String> = answers.iter().filter(|l| !is_2xx(l)).collect();
     assert!(refused.is_empty(), "the TTK refused: {refused:?}");
     println!(
         "TTK payer role: payment {} committed; {} hub requests/callbacks, all accepted; {:.1} s in all",
