@@ -8,7 +8,11 @@
 //!   requires every assertion to pass;
 //! - payer role: a customer pays a party the TTK simulates through the wallet API; the payment
 //!   must commit with the TTK's fulfilment, and the TTK must have accepted (2xx, i.e. validated
-//!   against its FSPIOP OpenAPI definitions) every request and callback the hub sent.
+//!   against its FSPIOP OpenAPI definitions) every request and callback the hub sent;
+//! - payee role in `reserve` mode: the golden path ends RESERVED with nothing credited, the TTK
+//!   as switch sends `PATCH /transfers/{ID}` COMMITTED, and only then is the payee credited;
+//! - JWS both ways: the TTK's `p2p_happy_path_jws.json` with RS256 signatures that the hub
+//!   verifies, and the hub's callback signatures checked by the TTK's JWS validator.
 //!
 //! `KIPOCHI_TTK_NEGATIVE=1` also runs the TTK's negative-case DFSP collections (about 3.5 minutes)
 //! and checks their pass counts do not fall below the ones recorded in docs/conformance.md.
@@ -17,6 +21,7 @@
 //! `--ignored` in its own step.
 
 use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use kipochi_e2e::ttk::{ADMIN, Ttk, free_port, is_2xx, ttk_dir};
@@ -27,8 +32,16 @@ use serde_json::{Value, json};
 const PIN: &str = "2580";
 const PAYER: &str = "255711000001";
 
-/// Writes the hub's configuration and demo users and starts `kipochi-hub serve`.
-fn start_hub(dir: &Path, switch_port: u16, fspiop_port: u16) -> Proc {
+/// Writes the hub's configuration and demo users and starts `kipochi-hub serve` with its data in
+/// `dir`; `payee_mode` is `commit` (what the TTK's collections expect) or `reserve`.
+/// `extra` is appended to the `[fspiop]` section (JWS keys).
+fn start_hub(
+    dir: &Path,
+    switch_port: u16,
+    fspiop_port: u16,
+    payee_mode: &str,
+    extra: &str,
+) -> Proc {
     let config = format!(
         r#"[hub]
 fsp_id = "userdfsp"
@@ -42,10 +55,10 @@ listen = "127.0.0.1:0"
 switch_url = "http://127.0.0.1:{switch_port}"
 listen = "127.0.0.1:{fspiop_port}"
 ilp_secret = "ttk-conformance-secret-0123456789"
-payee_mode = "commit"
+payee_mode = "{payee_mode}"
 get_status = 200
 callback_timeout_secs = 15
-"#,
+{extra}"#,
         data = dir.join("data").display()
     );
     // The collection's payee (toIdValue) and a funded payer.
@@ -77,6 +90,17 @@ balance = "5000"
         ],
     )
     .unwrap()
+}
+
+/// Restarts the hub of [`start_hub`] on its data in `dir`, without seeding, with `extra`
+/// appended to its `[fspiop]` section.
+fn start_hub_unseeded(dir: &Path, fspiop_port: u16, extra: &str) -> Proc {
+    let cfg = dir.join("hub.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(text.contains(&format!("listen = \"127.0.0.1:{fspiop_port}\"")));
+    let jws = dir.join("hub-jws.toml");
+    std::fs::write(&jws, format!("{text}{extra}")).unwrap();
+    Proc::start("kipochi-hub", &["serve", "--config", jws.to_str().unwrap()]).unwrap()
 }
 
 /// Runs a collection through the admin API (`?sync=true`); returns (passed, total, report).
@@ -148,6 +172,177 @@ async fn pay_through_ttk(api: &str) -> Value {
     done
 }
 
+/// Payee role in `reserve` mode: the TTK's golden path must end with a RESERVED transfer that
+/// credits nothing; the TTK, acting as the switch, then sends `PATCH /transfers/{ID}` COMMITTED
+/// (validated against its FSPIOP 1.1 definition), and only then is the payee credited.
+async fn reserve_then_patch(ttk: &Ttk, http: &reqwest::Client, dir: &Path, api_port: u16) {
+    let fspiop_port = free_port().unwrap();
+    let callback = format!("http://127.0.0.1:{fspiop_port}");
+    ttk.update_user_config(http, |uc| uc["CALLBACK_ENDPOINT"] = json!(callback))
+        .await
+        .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let hub = start_hub(dir, api_port, fspiop_port, "reserve", "");
+    let payee = Wallet::login(&hub.base_url, "9876543210", PIN)
+        .await
+        .unwrap();
+    assert_eq!(payee.available().await.unwrap(), "0");
+
+    let transfer_id = uuid::Uuid::new_v4().to_string();
+    let collection = ttk_dir().join("collections/p2p_happy_path_uuid.json");
+    let mut template: Value =
+        serde_json::from_str(&std::fs::read_to_string(collection).unwrap()).unwrap();
+    let requests = &mut template["test_cases"][0]["requests"];
+    // The quote's transactionId becomes the transfer id, so the PATCH can name it.
+    requests[1]["body"]["transactionId"] = json!(transfer_id);
+    let mut reserved = 0;
+    for a in requests[2]["tests"]["assertions"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+    {
+        let exec = a["exec"][0].as_str().unwrap().to_string();
+        if exec.contains("'COMMITTED'") {
+            a["exec"][0] = json!(exec.replace("'COMMITTED'", "'RESERVED'"));
+            a["description"] = json!("Callback transferState to be RESERVED");
+            reserved += 1;
+        }
+    }
+    assert_eq!(
+        reserved, 1,
+        "the golden path checks the transfer state once"
+    );
+    let (passed, total, report) = run_collection(http, "kipochi-reserve", template).await;
+    println!("TTK payee golden path in reserve mode: {passed}/{total} assertions passed");
+    assert_eq!(passed, total, "{:#?}", failures(&report));
+    assert_eq!(
+        payee.available().await.unwrap(),
+        "0",
+        "a RESERVED transfer credits nothing before the switch commits it"
+    );
+
+    let patch = json!({
+        "name": "switch-commits",
+        "test_cases": [{"id": 1, "name": "The switch commits the reserved transfer", "requests": [{
+            "id": 1,
+            "description": "PATCH /transfers/{ID} COMMITTED",
+            "apiVersion": {"minorVersion": 1, "majorVersion": 1, "type": "fspiop", "asynchronous": true},
+            "operationPath": "/transfers/{ID}",
+            "method": "patch",
+            "headers": {
+                "Content-Type": "application/vnd.interoperability.transfers+json;version=1.1",
+                "Date": "{$function.generic.curDate}",
+                "FSPIOP-Source": "switch",
+                "FSPIOP-Destination": "userdfsp"
+            },
+            "params": {"ID": transfer_id},
+            "body": {"completedTimestamp": "{$function.generic.curDateISO}", "transferState": "COMMITTED"},
+            "tests": {"assertions": [{"id": 1, "description": "Response status to be 200",
+                "exec": ["expect(response.status).to.equal(200)"]}]}
+        }]}]
+    });
+    let (passed, total, report) = run_collection(http, "kipochi-patch", patch).await;
+    println!("TTK PATCH /transfers COMMITTED: {passed}/{total} assertions passed");
+    assert_eq!((passed, total), (1, 1), "{:#?}", failures(&report));
+    assert_eq!(
+        minor(&payee.available().await.unwrap(), "USD").unwrap(),
+        10_000,
+        "credited the 100 USD on the PATCH"
+    );
+    drop(hub);
+}
+
+fn openssl(args: &[&str]) {
+    let status = Command::new("openssl")
+        .args(args)
+        .status()
+        .expect("the openssl command makes the test's keys");
+    assert!(status.success(), "openssl {args:?}");
+}
+
+/// JWS both ways with the TTK's `p2p_happy_path_jws.json`: the TTK signs its requests (RS256)
+/// and the hub, given the TTK's public key, verifies them (an unsigned or badly signed request
+/// would get 400 3105); the hub signs its callbacks with its own key, and the TTK's JWS
+/// validator (`custom.jws.validateCallback`, Mojaloop's sdk-standard-components) checks the
+/// signatures of the quote and transfer callbacks against the hub's public key. The hub does
+/// not sign `PUT /parties` (the Mojaloop SDK's `JWS_SIGN_PUT_PARTIES` default), so the
+/// collection's six protected-header checks on that callback are the expected failures.
+async fn jws_both_ways(ttk: &Ttk, http: &reqwest::Client, dir: &Path, run: &Path, api_port: u16) {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let (key, public, ttk_public) = (path("hub.pem"), path("hub.pub.pem"), path("ttk.pub.pem"));
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        &key,
+    ]);
+    openssl(&["pkey", "-in", &key, "-pubout", "-out", &public]);
+    let cert = run.join("secrets/publickey.cer");
+    openssl(&[
+        "x509",
+        "-in",
+        cert.to_str().unwrap(),
+        "-pubkey",
+        "-noout",
+        "-out",
+        &ttk_public,
+    ]);
+    let fspiop_port = free_port().unwrap();
+    let callback = format!("http://127.0.0.1:{fspiop_port}");
+    ttk.update_user_config(http, |uc| uc["CALLBACK_ENDPOINT"] = json!(callback))
+        .await
+        .unwrap();
+    let extra = format!(
+        "jws_signing_key = {key:?}\n\n[fspiop.jws_peer_keys]\ntestingtoolkitdfsp = {ttk_public:?}\n"
+    );
+    // Seeded first without JWS: the TTK's ALS stand-in answers the registrations with unsigned
+    // callbacks (its own callback signing finds no key without the connection manager), which
+    // a hub that verifies signatures refuses. Then restarted on the same data with JWS on.
+    drop(start_hub(dir, api_port, fspiop_port, "commit", ""));
+    let hub = start_hub_unseeded(dir, fspiop_port, &extra);
+
+    let examples = run.join("examples/collections/dfsp/p2p_happy_path_jws.json");
+    let mut template: Value =
+        serde_json::from_str(&std::fs::read_to_string(examples).unwrap()).unwrap();
+    let pem = serde_json::to_string(&std::fs::read_to_string(&public).unwrap()).unwrap();
+    // The TTK signs a request with the key a pre-request script hands it (its user-config
+    // signing needs the connection manager): its own secrets/privatekey.pem.
+    let ttk_key = std::fs::read_to_string(run.join("secrets/privatekey.pem")).unwrap();
+    let ttk_key = serde_json::to_string(&ttk_key).unwrap();
+    for request in template["test_cases"][0]["requests"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .skip(1)
+    {
+        request["scriptingEngine"] = json!("javascript");
+        request["scripts"] = json!({"preRequest": {"exec": [format!(
+            "custom.jws.signRequest({ttk_key})"
+        )]}, "postRequest": {"exec": [format!(
+            "environment.hubJws = custom.jws.validateCallback(callback.headers, callback.body, {pem})"
+        )]}});
+        request["tests"]["assertions"].as_array_mut().unwrap().push(
+            json!({"id": 1000, "description": "The TTK's JWS validator accepts the hub's signature",
+                "exec": ["expect(environment.hubJws).to.equal('VALID')"]}),
+        );
+    }
+    let (passed, total, report) = run_collection(http, "kipochi-jws", template).await;
+    let failed = failures(&report);
+    println!("TTK JWS golden path: {passed}/{total} assertions passed");
+    let unsigned_parties: Vec<&String> = failed
+        .iter()
+        .filter(|f| f.contains("/parties/{Type}/{ID}") && f.contains("FSPIOP-Signature"))
+        .collect();
+    assert_eq!(unsigned_parties.len(), failed.len(), "{failed:#?}");
+    assert!(unsigned_parties.len() <= 6, "{failed:#?}");
+    assert!(total >= 40, "{report}");
+    drop(hub);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs Node and the provisioned Testing Toolkit: cargo xtask test runs it"]
 async fn ttk_payee_and_payer_roles() {
@@ -165,7 +360,7 @@ async fn ttk_payee_and_payer_roles() {
     })
     .await
     .unwrap();
-    let hub = start_hub(Path::new(dir.path()), api_port, fspiop_port);
+    let hub = start_hub(Path::new(dir.path()), api_port, fspiop_port, "commit", "");
     let http = reqwest::Client::new();
 
     // Payee role: the golden path (parties, quotes, transfers), every assertion.
@@ -181,8 +376,8 @@ async fn ttk_payee_and_payer_roles() {
         let examples = run.join("examples/collections/dfsp");
         // Floors: the counts recorded in docs/conformance.md.
         for (file, floor) in [
-            ("p2p_happy_path_extended.json", 407),
-            ("p2p_failed_tests.json", 456),
+            ("p2p_happy_path_extended.json", 435),
+            ("p2p_failed_tests.json", 491),
         ] {
             let template: Value =
                 serde_json::from_str(&std::fs::read_to_string(examples.join(file)).unwrap())
@@ -232,5 +427,25 @@ async fn ttk_payee_and_payer_roles() {
         started.elapsed().as_secs_f64()
     );
     drop(hub);
+
+    reserve_then_patch(
+        &ttk,
+        &http,
+        &Path::new(dir.path()).join("reserve"),
+        api_port,
+    )
+    .await;
+    jws_both_ways(
+        &ttk,
+        &http,
+        &Path::new(dir.path()).join("jws"),
+        &run,
+        api_port,
+    )
+    .await;
+    println!(
+        "TTK conformance: {:.1} s in all",
+        started.elapsed().as_secs_f64()
+    );
     drop(ttk);
 }
