@@ -14,7 +14,7 @@
 //! - JWS both ways: the TTK's `p2p_happy_path_jws.json` with RS256 signatures that the hub
 //!   verifies, and the hub's callback signatures checked by the TTK's JWS validator.
 //!
-//! `KIPOCHI_TTK_NEGATIVE=1` also runs the TTK's negative-case DFSP collections (about 3.5 minutes)
+//! `KIPOCHI_TTK_NEGATIVE=1` also runs the TTK's negative-case DFSP collections (about 4.5 minutes)
 //! and checks their pass counts do not fall below the ones recorded in docs/conformance.md.
 //!
 //! Ignored by default (it needs Node and the provisioned TTK); `cargo xtask test` runs it with
