@@ -5,6 +5,8 @@
 
 pub mod crash;
 pub mod lab;
+pub mod ttk;
+pub mod wallet;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

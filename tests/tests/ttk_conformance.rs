@@ -8,131 +8,40 @@
 //!   requires every assertion to pass;
 //! - payer role: a customer pays a party the TTK simulates through the wallet API; the payment
 //!   must commit with the TTK's fulfilment, and the TTK must have accepted (2xx, i.e. validated
-//!   against its FSPIOP OpenAPI definitions) every request and callback the hub sent.
+//!   against its FSPIOP OpenAPI definitions) every request and callback the hub sent;
+//! - payee role in `reserve` mode: the golden path ends RESERVED with nothing credited, the TTK
+//!   as switch sends `PATCH /transfers/{ID}` COMMITTED, and only then is the payee credited;
+//! - JWS both ways: the TTK's `p2p_happy_path_jws.json` with RS256 signatures that the hub
+//!   verifies, and the hub's callback signatures checked by the TTK's JWS validator.
 //!
-//! `KIPOCHI_TTK_NEGATIVE=1` also runs the TTK's negative-case DFSP collections (about 3.5 minutes)
+//! `KIPOCHI_TTK_NEGATIVE=1` also runs the TTK's negative-case DFSP collections (about 4.5 minutes)
 //! and checks their pass counts do not fall below the ones recorded in docs/conformance.md.
 //!
 //! Ignored by default (it needs Node and the provisioned TTK); `cargo xtask test` runs it with
 //! `--ignored` in its own step.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use kipochi_core::api::rfc3339_millis;
-use kipochi_core::approval::{self, ApprovalTerms};
-use kipochi_core::keys::DeviceKey;
+use kipochi_e2e::ttk::{ADMIN, Ttk, free_port, is_2xx, ttk_dir};
+use kipochi_e2e::wallet::{Wallet, minor};
 use kipochi_e2e::{Proc, temp_dir};
 use serde_json::{Value, json};
 
-const ADMIN: &str = "http://127.0.0.1:5050";
 const PIN: &str = "2580";
 const PAYER: &str = "255711000001";
 
-/// The TTK child process, killed (by PID) when dropped.
-struct Ttk {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Ttk {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn ttk_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("ttk")
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// Prepares the TTK's working folder (it reads spec_files/, examples/, secrets/ relative to its
-/// cwd) with our callback rules and `callback` as CALLBACK_ENDPOINT, starts it and waits until
-/// both its ports answer (bounded).
-async fn start_ttk(run: &Path, api_port: u16, callback: &str) -> Ttk {
-    let pkg = ttk_dir().join("node_modules/ml-testing-toolkit");
-    assert!(
-        pkg.join("src/index.js").exists(),
-        "the Testing Toolkit is not installed in {}: run `cargo xtask provision`",
-        pkg.display()
-    );
-    for d in ["spec_files", "examples", "secrets"] {
-        copy_dir(&pkg.join(d), &run.join(d));
-    }
-    std::fs::create_dir_all(run.join("uploads")).unwrap();
-    let ucf = run.join("spec_files/user_config.json");
-    let mut uc: Value = serde_json::from_str(&std::fs::read_to_string(&ucf).unwrap()).unwrap();
-    uc["CALLBACK_ENDPOINT"] = json!(callback);
-    uc["CALLBACK_TIMEOUT"] = json!(15000);
-    std::fs::write(&ucf, uc.to_string()).unwrap();
-    for (kind, file) in [
-        ("callback", "clean_callbacks.json"),
-        ("validation", "error_rules.json"),
-    ] {
-        let dir = run.join("spec_files").join(format!("rules_{kind}"));
-        std::fs::copy(ttk_dir().join("rules").join(file), dir.join(file)).unwrap();
-        std::fs::write(
-            dir.join("config.json"),
-            json!({"activeRulesFile": file}).to_string(),
-        )
-        .unwrap();
-    }
-    assert!(
-        std::net::TcpListener::bind("127.0.0.1:5050").is_ok(),
-        "port 5050 (the TTK's admin API) is in use: is another TTK running?"
-    );
-    let log = run.join("ttk.log");
-    let child = Command::new("node")
-        .arg(pkg.join("src/index.js"))
-        .current_dir(run)
-        .env(
-            "TTK_SYSTEM_CONFIG",
-            json!({"API_PORT": api_port}).to_string(),
-        )
-        .stdout(std::fs::File::create(&log).unwrap())
-        .stderr(Stdio::from(
-            std::fs::File::create(run.join("ttk.err")).unwrap(),
-        ))
-        .spawn()
-        .expect("cannot start node");
-    let mut ttk = Ttk { child, log };
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let admin = http.get(format!("{ADMIN}/api/config/user")).send().await;
-        let api = tokio::net::TcpStream::connect(("127.0.0.1", api_port)).await;
-        if admin.is_ok_and(|r| r.status().is_success()) && api.is_ok() {
-            return ttk;
-        }
-        if let Some(status) = ttk.child.try_wait().unwrap() {
-            panic!("the TTK exited with {status}, see {}", ttk.log.display());
-        }
-        assert!(Instant::now() < deadline, "the TTK did not start in 60 s");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
-/// Writes the hub's configuration and demo users and starts `kipochi-hub serve`.
-fn start_hub(dir: &Path, switch_port: u16, fspiop_port: u16) -> Proc {
+/// Writes the hub's configuration and demo users and starts `kipochi-hub serve` with its data in
+/// `dir`; `payee_mode` is `commit` (what the TTK's collections expect) or `reserve`.
+/// `extra` is appended to the `[fspiop]` section (JWS keys).
+fn start_hub(
+    dir: &Path,
+    switch_port: u16,
+    fspiop_port: u16,
+    payee_mode: &str,
+    extra: &str,
+) -> Proc {
     let config = format!(
         r#"[hub]
 fsp_id = "userdfsp"
@@ -146,10 +55,10 @@ listen = "127.0.0.1:0"
 switch_url = "http://127.0.0.1:{switch_port}"
 listen = "127.0.0.1:{fspiop_port}"
 ilp_secret = "ttk-conformance-secret-0123456789"
-payee_mode = "commit"
+payee_mode = "{payee_mode}"
 get_status = 200
 callback_timeout_secs = 15
-"#,
+{extra}"#,
         data = dir.join("data").display()
     );
     // The collection's payee (toIdValue) and a funded payer.
@@ -181,6 +90,17 @@ balance = "5000"
         ],
     )
     .unwrap()
+}
+
+/// Restarts the hub of [`start_hub`] on its data in `dir`, without seeding, with `extra`
+/// appended to its `[fspiop]` section.
+fn start_hub_unseeded(dir: &Path, fspiop_port: u16, extra: &str) -> Proc {
+    let cfg = dir.join("hub.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    assert!(text.contains(&format!("listen = \"127.0.0.1:{fspiop_port}\"")));
+    let jws = dir.join("hub-jws.toml");
+    std::fs::write(&jws, format!("{text}{extra}")).unwrap();
+    Proc::start("kipochi-hub", &["serve", "--config", jws.to_str().unwrap()]).unwrap()
 }
 
 /// Runs a collection through the admin API (`?sync=true`); returns (passed, total, report).
@@ -229,104 +149,198 @@ fn failures(report: &Value) -> Vec<String> {
     out
 }
 
-fn sign(quote: &Value, key: &DeviceKey) -> String {
-    let s = |v: &Value| v.as_str().unwrap().to_string();
-    let terms = ApprovalTerms {
-        payment_id: s(&quote["payment_id"]),
-        payee: approval::Payee {
-            id_type: s(&quote["payee"]["id_type"]),
-            id: s(&quote["payee"]["id"]),
-            name: s(&quote["payee"]["name"]),
-        },
-        amount: s(&quote["amount"]),
-        currency: s(&quote["currency"]),
-        fee: s(&quote["fee"]),
-        total: s(&quote["total"]),
-        expiry: rfc3339_millis(quote["expiry"].as_i64().unwrap()),
-        nonce: s(&quote["nonce"]),
-        device_id: key.device_id(),
-    };
-    approval::sign(&terms, key).unwrap().signature
-}
-
-/// An exact decimal with at most 2 fraction digits (USD) in cents, without floats.
-fn cents(s: &str) -> i64 {
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    assert!(frac.len() <= 2, "{s}");
-    let frac = format!("{frac:0<2}");
-    int.parse::<i64>().unwrap() * 100 + frac.parse::<i64>().unwrap()
-}
-
 /// Payer role: Juma pays MSISDN 44123456789, a party the TTK (as switch and payee DFSP) answers.
-async fn pay_through_ttk(http: &reqwest::Client, api: &str) -> Value {
-    let call = |method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>| {
-        let mut req = http.request(method, format!("{api}{path}"));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        async move {
-            let res = req.send().await.unwrap();
-            let status = res.status().as_u16();
-            (status, res.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
-    let (status, login) = call(
-        reqwest::Method::POST,
-        "/api/v1/auth/login",
-        None,
-        Some(json!({"phone": PAYER, "pin": PIN})),
-    )
-    .await;
-    assert_eq!(status, 200, "{login}");
-    let token = login["token"].as_str().unwrap().to_string();
-    let key = DeviceKey::from_secret_bytes(&[7; 32]);
-    let body = json!({"public_key": key.public_key().to_base64url(), "label": "ttk"});
-    let (status, dev) = call(
-        reqwest::Method::POST,
-        "/api/v1/devices",
-        Some(&token),
-        Some(body),
-    )
-    .await;
-    assert_eq!(status, 200, "{dev}");
-    let (_, bal) = call(reqwest::Method::GET, "/api/v1/balance", Some(&token), None).await;
-    let before = cents(bal["available"].as_str().unwrap());
-
-    let id = uuid::Uuid::new_v4().to_string();
-    let body = json!({"payment_id": id, "target": {"kind": "phone", "phone": "44123456789"},
-        "amount": "12.5", "currency": null, "note": "TTK conformance"});
-    let (status, quote) = call(
-        reqwest::Method::POST,
-        "/api/v1/payments",
-        Some(&token),
-        Some(body),
-    )
-    .await;
+async fn pay_through_ttk(api: &str) -> Value {
+    let mut payer = Wallet::login(api, PAYER, PIN).await.unwrap();
+    payer.register_device(7).await.unwrap();
+    let usd = |text: &str| minor(text, "USD").unwrap();
+    let before = usd(&payer.available().await.unwrap());
+    let target = json!({"kind": "phone", "phone": "44123456789"});
+    let (status, quote) = payer.quote(target, Some("12.5")).await.unwrap();
     assert_eq!(status, 200, "{quote}");
     assert_eq!(quote["payee"]["name"], "Test Payee", "{quote}");
     assert_eq!(quote["payee"]["fsp_id"], "testingtoolkitdfsp", "{quote}");
-    let approve =
-        json!({"pin": PIN, "device_id": key.device_id(), "signature": sign(&quote, &key)});
-    let (status, done) = call(
-        reqwest::Method::POST,
-        &format!("/api/v1/payments/{id}/approve"),
-        Some(&token),
-        Some(approve),
-    )
-    .await;
+    let (status, done) = payer.approve(&quote, PIN).await.unwrap();
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["state"], "committed", "{done}");
-    let (_, bal) = call(reqwest::Method::GET, "/api/v1/balance", Some(&token), None).await;
-    let after = cents(bal["available"].as_str().unwrap());
+    let after = usd(&payer.available().await.unwrap());
     assert_eq!(
         before - after,
-        cents(quote["total"].as_str().unwrap()),
+        usd(quote["total"].as_str().unwrap()),
         "the payer is debited the quoted total, no more, no less"
     );
     done
+}
+
+/// Payee role in `reserve` mode: the TTK's golden path must end with a RESERVED transfer that
+/// credits nothing; the TTK, acting as the switch, then sends `PATCH /transfers/{ID}` COMMITTED
+/// (validated against its FSPIOP 1.1 definition), and only then is the payee credited.
+async fn reserve_then_patch(ttk: &Ttk, http: &reqwest::Client, dir: &Path, api_port: u16) {
+    let fspiop_port = free_port().unwrap();
+    let callback = format!("http://127.0.0.1:{fspiop_port}");
+    ttk.update_user_config(http, |uc| uc["CALLBACK_ENDPOINT"] = json!(callback))
+        .await
+        .unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let hub = start_hub(dir, api_port, fspiop_port, "reserve", "");
+    let payee = Wallet::login(&hub.base_url, "9876543210", PIN)
+        .await
+        .unwrap();
+    assert_eq!(payee.available().await.unwrap(), "0");
+
+    let transfer_id = uuid::Uuid::new_v4().to_string();
+    let collection = ttk_dir().join("collections/p2p_happy_path_uuid.json");
+    let mut template: Value =
+        serde_json::from_str(&std::fs::read_to_string(collection).unwrap()).unwrap();
+    let requests = &mut template["test_cases"][0]["requests"];
+    // The quote's transactionId becomes the transfer id, so the PATCH can name it.
+    requests[1]["body"]["transactionId"] = json!(transfer_id);
+    let mut reserved = 0;
+    for a in requests[2]["tests"]["assertions"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+    {
+        let exec = a["exec"][0].as_str().unwrap().to_string();
+        if exec.contains("'COMMITTED'") {
+            a["exec"][0] = json!(exec.replace("'COMMITTED'", "'RESERVED'"));
+            a["description"] = json!("Callback transferState to be RESERVED");
+            reserved += 1;
+        }
+    }
+    assert_eq!(
+        reserved, 1,
+        "the golden path checks the transfer state once"
+    );
+    let (passed, total, report) = run_collection(http, "kipochi-reserve", template).await;
+    println!("TTK payee golden path in reserve mode: {passed}/{total} assertions passed");
+    assert_eq!(passed, total, "{:#?}", failures(&report));
+    assert_eq!(
+        payee.available().await.unwrap(),
+        "0",
+        "a RESERVED transfer credits nothing before the switch commits it"
+    );
+
+    let patch = json!({
+        "name": "switch-commits",
+        "test_cases": [{"id": 1, "name": "The switch commits the reserved transfer", "requests": [{
+            "id": 1,
+            "description": "PATCH /transfers/{ID} COMMITTED",
+            "apiVersion": {"minorVersion": 1, "majorVersion": 1, "type": "fspiop", "asynchronous": true},
+            "operationPath": "/transfers/{ID}",
+            "method": "patch",
+            "headers": {
+                "Content-Type": "application/vnd.interoperability.transfers+json;version=1.1",
+                "Date": "{$function.generic.curDate}",
+                "FSPIOP-Source": "switch",
+                "FSPIOP-Destination": "userdfsp"
+            },
+            "params": {"ID": transfer_id},
+            "body": {"completedTimestamp": "{$function.generic.curDateISO}", "transferState": "COMMITTED"},
+            "tests": {"assertions": [{"id": 1, "description": "Response status to be 200",
+                "exec": ["expect(response.status).to.equal(200)"]}]}
+        }]}]
+    });
+    let (passed, total, report) = run_collection(http, "kipochi-patch", patch).await;
+    println!("TTK PATCH /transfers COMMITTED: {passed}/{total} assertions passed");
+    assert_eq!((passed, total), (1, 1), "{:#?}", failures(&report));
+    assert_eq!(
+        minor(&payee.available().await.unwrap(), "USD").unwrap(),
+        10_000,
+        "credited the 100 USD on the PATCH"
+    );
+    drop(hub);
+}
+
+fn openssl(args: &[&str]) {
+    let status = Command::new("openssl")
+        .args(args)
+        .status()
+        .expect("the openssl command makes the test's keys");
+    assert!(status.success(), "openssl {args:?}");
+}
+
+/// JWS both ways with the TTK's `p2p_happy_path_jws.json`: the TTK signs its requests (RS256)
+/// and the hub, given the TTK's public key, verifies them (an unsigned or badly signed request
+/// would get 400 3105); the hub signs its callbacks with its own key, and the TTK's JWS
+/// validator (`custom.jws.validateCallback`, Mojaloop's sdk-standard-components) checks the
+/// signatures of the quote and transfer callbacks against the hub's public key. The hub does
+/// not sign `PUT /parties` (the Mojaloop SDK's `JWS_SIGN_PUT_PARTIES` default), so the
+/// collection's six protected-header checks on that callback are the expected failures.
+async fn jws_both_ways(ttk: &Ttk, http: &reqwest::Client, dir: &Path, run: &Path, api_port: u16) {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let (key, public, ttk_public) = (path("hub.pem"), path("hub.pub.pem"), path("ttk.pub.pem"));
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        &key,
+    ]);
+    openssl(&["pkey", "-in", &key, "-pubout", "-out", &public]);
+    let cert = run.join("secrets/publickey.cer");
+    openssl(&[
+        "x509",
+        "-in",
+        cert.to_str().unwrap(),
+        "-pubkey",
+        "-noout",
+        "-out",
+        &ttk_public,
+    ]);
+    let fspiop_port = free_port().unwrap();
+    let callback = format!("http://127.0.0.1:{fspiop_port}");
+    ttk.update_user_config(http, |uc| uc["CALLBACK_ENDPOINT"] = json!(callback))
+        .await
+        .unwrap();
+    let extra = format!(
+        "jws_signing_key = {key:?}\n\n[fspiop.jws_peer_keys]\ntestingtoolkitdfsp = {ttk_public:?}\n"
+    );
+    // Seeded first without JWS: the TTK's ALS stand-in answers the registrations with unsigned
+    // callbacks (its own callback signing finds no key without the connection manager), which
+    // a hub that verifies signatures refuses. Then restarted on the same data with JWS on.
+    drop(start_hub(dir, api_port, fspiop_port, "commit", ""));
+    let hub = start_hub_unseeded(dir, fspiop_port, &extra);
+
+    let examples = run.join("examples/collections/dfsp/p2p_happy_path_jws.json");
+    let mut template: Value =
+        serde_json::from_str(&std::fs::read_to_string(examples).unwrap()).unwrap();
+    let pem = serde_json::to_string(&std::fs::read_to_string(&public).unwrap()).unwrap();
+    // The TTK signs a request with the key a pre-request script hands it (its user-config
+    // signing needs the connection manager): its own secrets/privatekey.pem.
+    let ttk_key = std::fs::read_to_string(run.join("secrets/privatekey.pem")).unwrap();
+    let ttk_key = serde_json::to_string(&ttk_key).unwrap();
+    for request in template["test_cases"][0]["requests"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .skip(1)
+    {
+        request["scriptingEngine"] = json!("javascript");
+        request["scripts"] = json!({"preRequest": {"exec": [format!(
+            "custom.jws.signRequest({ttk_key})"
+        )]}, "postRequest": {"exec": [format!(
+            "environment.hubJws = custom.jws.validateCallback(callback.headers, callback.body, {pem})"
+        )]}});
+        request["tests"]["assertions"].as_array_mut().unwrap().push(
+            json!({"id": 1000, "description": "The TTK's JWS validator accepts the hub's signature",
+                "exec": ["expect(environment.hubJws).to.equal('VALID')"]}),
+        );
+    }
+    let (passed, total, report) = run_collection(http, "kipochi-jws", template).await;
+    let failed = failures(&report);
+    println!("TTK JWS golden path: {passed}/{total} assertions passed");
+    let unsigned_parties: Vec<&String> = failed
+        .iter()
+        .filter(|f| f.contains("/parties/{Type}/{ID}") && f.contains("FSPIOP-Signature"))
+        .collect();
+    assert_eq!(unsigned_parties.len(), failed.len(), "{failed:#?}");
+    assert!(unsigned_parties.len() <= 6, "{failed:#?}");
+    assert!(total >= 40, "{report}");
+    drop(hub);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -335,9 +349,18 @@ async fn ttk_payee_and_payer_roles() {
     let started = Instant::now();
     let dir = temp_dir("ttk");
     let run = Path::new(dir.path()).join("run");
-    let (api_port, fspiop_port) = (free_port(), free_port());
-    let ttk = start_ttk(&run, api_port, &format!("http://127.0.0.1:{fspiop_port}")).await;
-    let hub = start_hub(Path::new(dir.path()), api_port, fspiop_port);
+    let (api_port, fspiop_port) = (free_port().unwrap(), free_port().unwrap());
+    let rules = [
+        ("callback", "clean_callbacks.json"),
+        ("validation", "error_rules.json"),
+    ];
+    let ttk = Ttk::start(&run, api_port, &rules, |uc| {
+        uc["CALLBACK_ENDPOINT"] = json!(format!("http://127.0.0.1:{fspiop_port}"));
+        uc["CALLBACK_TIMEOUT"] = json!(15000);
+    })
+    .await
+    .unwrap();
+    let hub = start_hub(Path::new(dir.path()), api_port, fspiop_port, "commit", "");
     let http = reqwest::Client::new();
 
     // Payee role: the golden path (parties, quotes, transfers), every assertion.
@@ -353,8 +376,8 @@ async fn ttk_payee_and_payer_roles() {
         let examples = run.join("examples/collections/dfsp");
         // Floors: the counts recorded in docs/conformance.md.
         for (file, floor) in [
-            ("p2p_happy_path_extended.json", 407),
-            ("p2p_failed_tests.json", 456),
+            ("p2p_happy_path_extended.json", 435),
+            ("p2p_failed_tests.json", 491),
         ] {
             let template: Value =
                 serde_json::from_str(&std::fs::read_to_string(examples.join(file)).unwrap())
@@ -369,18 +392,9 @@ async fn ttk_payee_and_payer_roles() {
     }
 
     // Payer role: the TTK is the switch and the payee DFSP.
-    let done = pay_through_ttk(&http, &hub.base_url).await;
-    let history: Value = http
-        .get(format!("{ADMIN}/api/history/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let done = pay_through_ttk(&hub.base_url).await;
+    let history = ttk.history(&http).await.unwrap();
     let ours: Vec<(String, String)> = history
-        .as_array()
-        .unwrap()
         .iter()
         .filter(|r| r["headers"]["fspiop-source"] == "userdfsp")
         .map(|r| {
@@ -402,22 +416,9 @@ async fn ttk_payee_and_payer_roles() {
     }
     // The TTK validates every request against its FSPIOP OpenAPI definitions and answers an
     // invalid one with 400: every answer it gave the hub (requests and callbacks) was 2xx.
-    let log = std::fs::read_to_string(&ttk.log).unwrap();
-    let answers: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("Response: ") && l.contains(" Status: "))
-        .collect();
+    let answers = ttk.answers().unwrap();
     assert!(answers.len() >= ours.len(), "{answers:?}");
-    let refused: Vec<&&str> = answers
-        .iter()
-        .filter(|l| {
-            !l.trim_end()
-                .rsplit(' ')
-                .next()
-                .unwrap_or("")
-                .starts_with('2')
-        })
-        .collect();
+    let refused: Vec<&String> = answers.iter().filter(|l| !is_2xx(l)).collect();
     assert!(refused.is_empty(), "the TTK refused: {refused:?}");
     println!(
         "TTK payer role: payment {} committed; {} hub requests/callbacks, all accepted; {:.1} s in all",
@@ -426,5 +427,25 @@ async fn ttk_payee_and_payer_roles() {
         started.elapsed().as_secs_f64()
     );
     drop(hub);
+
+    reserve_then_patch(
+        &ttk,
+        &http,
+        &Path::new(dir.path()).join("reserve"),
+        api_port,
+    )
+    .await;
+    jws_both_ways(
+        &ttk,
+        &http,
+        &Path::new(dir.path()).join("jws"),
+        &run,
+        api_port,
+    )
+    .await;
+    println!(
+        "TTK conformance: {:.1} s in all",
+        started.elapsed().as_secs_f64()
+    );
     drop(ttk);
 }

@@ -82,8 +82,9 @@ pub fn run(root: &Path, provision_tools: bool) -> anyhow::Result<()> {
         },
     )?;
     // The Mojaloop Testing Toolkit (tests/ttk, provisioned by npm ci) against a real hub:
-    // payee golden path (every assertion) and a payer payment through it (docs/conformance.md).
-    // Ignored in the run above (it needs Node and fixed port 5050); 25.6 s measured.
+    // payee golden path (every assertion) and a payer payment through it; then two hubs paying
+    // each other through it as a forwarding switch (docs/conformance.md). Ignored in the run
+    // above (they need Node and fixed port 5050; the two binaries run one after the other).
     sh::step(
         "test: FSPIOP conformance (Mojaloop Testing Toolkit)",
         || {
@@ -92,6 +93,8 @@ pub fn run(root: &Path, provision_tools: bool) -> anyhow::Result<()> {
             args.extend([
                 "--test",
                 "ttk_conformance",
+                "--test",
+                "ttk_forwarding",
                 "--",
                 "--ignored",
                 "--nocapture",

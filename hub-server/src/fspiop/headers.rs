@@ -73,11 +73,15 @@ fn required<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, SyncError
     }
 }
 
+/// A header whose value is not a usable one counts as a missing mandatory element (3102), as
+/// the Mojaloop Testing Toolkit's DFSP collections expect for a malformed `Accept`,
+/// `Content-Type` or `Date`. An unsupported version is 406 (3001), as the specification says.
 fn media_error(e: MediaTypeError, name: &str, resource: Resource) -> SyncError {
     match e {
-        MediaTypeError::Malformed => {
-            bad(ErrorCode::MalformedSyntax, format!("Invalid {name} header"))
-        }
+        MediaTypeError::Malformed => bad(
+            ErrorCode::MissingElement,
+            format!("Invalid {name} header: not a valid FSPIOP media type"),
+        ),
         MediaTypeError::Unsupported => (
             StatusCode::NOT_ACCEPTABLE,
             version::unacceptable_version(resource),
@@ -110,8 +114,8 @@ pub fn check_inbound(
     let source = required(headers, SOURCE)?;
     if chrono::DateTime::parse_from_rfc2822(date).is_err() {
         return Err(bad(
-            ErrorCode::GenericValidationError,
-            "Invalid date header",
+            ErrorCode::MissingElement,
+            "Invalid date header: not an RFC 7231 date",
         ));
     }
     let source: FspId = source.parse().map_err(|_| {
@@ -129,6 +133,12 @@ pub fn check_inbound(
             )
         })?),
     };
+    // Content-Type first: a request with a bad one and a bad Accept is refused for its
+    // Content-Type (the TTK's collections send a plain `application/json` and expect that).
+    // Checked on every request (a GET with an XML content type is refused too), but only a
+    // body must be answered in the exact version it was written in.
+    let written = version::parse_content_type(content_type, resource)
+        .map_err(|e| media_error(e, "content-type", resource))?;
     let mut version = None;
     if let Some(a) = accept {
         version = Some(
@@ -136,10 +146,6 @@ pub fn check_inbound(
                 .map_err(|e| media_error(e, "accept", resource))?,
         );
     }
-    // Checked on every request (a GET with an XML content type is refused too), but only a
-    // body must be answered in the exact version it was written in.
-    let written = version::parse_content_type(content_type, resource)
-        .map_err(|e| media_error(e, "content-type", resource))?;
     if has_body {
         version = Some(written);
     }
@@ -239,15 +245,37 @@ mod tests {
             );
             assert!(info.error_description.contains(name));
         }
+        // A value that cannot be used is a missing mandatory element (3102), named.
+        for (name, value) in [
+            ("date", "Thursday"),
+            ("content-type", "application/json"),
+            (
+                "content-type",
+                "application/vnd.interoperability.quotes+xml;version=5.0",
+            ),
+            (
+                "accept",
+                "application/vnd.interoperability.quotes+xml;version=1.5",
+            ),
+        ] {
+            let mut h = base();
+            h.insert(name, HeaderValue::from_static(value));
+            let (status, info) = check_inbound(&h, Resource::Quotes, &Method::POST).unwrap_err();
+            assert_eq!(
+                (status, info.error_code.as_str()),
+                (StatusCode::BAD_REQUEST, "3102"),
+                "{name}: {value}"
+            );
+            assert!(info.error_description.contains(name), "{info:?}");
+        }
+        // Both media types bad: the Content-Type is named.
         let mut h = base();
-        h.insert("date", HeaderValue::from_static("yesterday"));
-        assert_eq!(
-            check_inbound(&h, Resource::Quotes, &Method::POST)
-                .unwrap_err()
-                .1
-                .error_code,
-            "3100"
-        );
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+        h.insert("accept", HeaderValue::from_static("{$inputs.accept}"));
+        let info = check_inbound(&h, Resource::Quotes, &Method::POST)
+            .unwrap_err()
+            .1;
+        assert!(info.error_description.contains("content-type"), "{info:?}");
         let mut h = base();
         h.insert(
             "content-type",

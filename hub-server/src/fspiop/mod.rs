@@ -20,6 +20,8 @@
 //! * The payer never concludes "failed" from silence: a late transfer callback leads to
 //!   `GET /transfers/{ID}`, then to [`handler::TransferOutcome::Unknown`].
 
+#[cfg(test)]
+mod body_tests;
 mod callbacks;
 pub mod canonical;
 pub mod client;

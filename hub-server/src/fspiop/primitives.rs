@@ -234,17 +234,40 @@ impl CorrelationId {
     }
 }
 
-/// An ISO 4217 currency code (three upper-case letters).
+/// An ISO 4217 currency code: one of the FSPIOP API definition's `Currency` enumeration, or
+/// one of the ISO 4217 codes the wallet core knows (newer codes such as `MRU` or `SLE`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Currency(String);
 text_type!(Currency, check_currency);
 
+/// The `Currency` enumeration of the FSPIOP API definition (identical in 1.0, 1.1 and 2.0).
+const FSPIOP_CURRENCIES: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP",
+    "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GGP", "GHS", "GIP", "GMD",
+    "GNF", "GTQ", "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR", "ILS", "IMP", "INR", "IQD",
+    "IRR", "ISK", "JEP", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD",
+    "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK",
+    "MNT", "MOP", "MRO", "MUR", "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK",
+    "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD",
+    "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLL", "SOS", "SPL", "SRD",
+    "STD", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TVD", "TWD",
+    "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VEF", "VND", "VUV", "WST", "XAF", "XCD", "XDR",
+    "XOF", "XPF", "XTS", "XXX", "YER", "ZAR", "ZMW", "ZWD",
+];
+
 fn check_currency(s: &str) -> Result<(), Error> {
-    if s.len() == 3 && s.bytes().all(|b| b.is_ascii_uppercase()) {
+    if s.len() != 3 || !s.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(invalid("currency", "expected three upper-case letters"));
+    }
+    if FSPIOP_CURRENCIES.binary_search(&s).is_ok()
+        || kipochi_core::money::Currency::from_alpha(s).is_some()
+    {
         Ok(())
     } else {
-        Err(invalid("currency", "expected three upper-case letters"))
+        Err(invalid("currency", "not an ISO 4217 currency code"))
     }
 }
 
@@ -279,6 +302,17 @@ fn check_fsp_id(s: &str) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn currencies_are_iso_4217_codes() {
+        assert!(FSPIOP_CURRENCIES.windows(2).all(|w| w[0] < w[1]), "sorted");
+        for ok in ["USD", "TZS", "XTS", "MRU", "SLE"] {
+            assert!(ok.parse::<Currency>().is_ok(), "{ok}");
+        }
+        for bad in ["POC", "ABC", "usd", "US", "USDX", ""] {
+            assert!(bad.parse::<Currency>().is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn amounts_follow_the_fspiop_pattern() {

@@ -417,21 +417,23 @@ const ID_KEYS: &[&str] = &[
 
 /// Parses a request body for API `version`: JSON syntax errors give 3101, a missing field 3102,
 /// any other schema violation 3100; on 2.x unknown fields are refused (3100); on 1.x the
-/// correlation ids must match the v1.1 UUID pattern.
+/// correlation ids must match the v1.1 UUID pattern. Like Mojaloop's validation messages, the
+/// description names the offending JSON field (its path, e.g. `amount.currency`); a missing
+/// field is named by serde's message, under the path of the object that lacks it.
 pub fn parse_body<T: DeserializeOwned + Serialize>(
     bytes: &[u8],
     version: Version,
 ) -> Result<T, ErrorInformation> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ErrorCode::MalformedSyntax.info(format!("Malformed JSON body: {e}")))?;
-    let typed: T = serde_json::from_value(value.clone()).map_err(|e| {
-        let msg = e.to_string();
+    let typed: T = serde_path_to_error::deserialize(value.clone()).map_err(|e| {
+        let msg = e.inner().to_string();
         let code = if msg.starts_with("missing field") {
             ErrorCode::MissingElement
         } else {
             ErrorCode::GenericValidationError
         };
-        code.info(format!("Invalid body: {msg}"))
+        code.info(body_error(&e.path().to_string(), &msg))
     })?;
     let canonical = serde_json::to_value(&typed)
         .map_err(|e| ErrorCode::InternalServerError.info(e.to_string()))?;
@@ -445,6 +447,37 @@ pub fn parse_body<T: DeserializeOwned + Serialize>(
         );
     }
     Ok(typed)
+}
+
+/// `Invalid body: <path>: <reason>` (no path for the document itself). Paths are made of the
+/// schema's field names (and array indexes); the values serde quotes are cut out of the reason,
+/// so no request data (a phone number in the wrong place, say) is echoed.
+fn body_error(path: &str, reason: &str) -> String {
+    let reason = redact(reason);
+    if path.is_empty() || path == "." {
+        format!("Invalid body: {reason}")
+    } else {
+        format!("Invalid body: {path}: {reason}")
+    }
+}
+
+/// serde's `invalid type: string "…", expected …` becomes `invalid type: string, expected …`,
+/// and `unknown variant `…`, expected …` becomes `unknown variant, expected …`.
+fn redact(reason: &str) -> String {
+    for head in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = reason.strip_prefix(head)
+            && let Some(at) = rest.rfind(", expected")
+        {
+            let kind = rest.split([' ', ',']).next().unwrap_or_default();
+            return format!("{head}{kind}{}", &rest[at..]);
+        }
+    }
+    if let Some(rest) = reason.strip_prefix("unknown variant `")
+        && let Some(at) = rest.find("`, ")
+    {
+        return format!("unknown variant{}", &rest[at + 1..]);
+    }
+    reason.to_owned()
 }
 
 fn unknown_field(

@@ -153,11 +153,26 @@ async fn bad_amount_is_3100() {
 }
 
 #[tokio::test]
-async fn bad_date_header_is_3100() {
+async fn bad_date_header_is_3102() {
     let mut req = post_quote(quote_body().to_string().as_bytes(), "1.0");
     req.headers_mut()
         .insert("date", "yesterday".parse().unwrap());
-    refused(req, StatusCode::BAD_REQUEST, "3100").await;
+    let info = refused(req, StatusCode::BAD_REQUEST, "3102").await;
+    assert!(info["errorDescription"].as_str().unwrap().contains("date"));
+}
+
+#[tokio::test]
+async fn unknown_currency_is_refused_synchronously() {
+    let mut body = quote_body();
+    body["amount"]["currency"] = json!("POC");
+    let info = refused(
+        post_quote(body.to_string().as_bytes(), "1.0"),
+        StatusCode::BAD_REQUEST,
+        "3100",
+    )
+    .await;
+    let msg = info["errorDescription"].as_str().unwrap();
+    assert!(msg.contains("amount.currency"), "{info}");
 }
 
 #[tokio::test]
