@@ -72,7 +72,12 @@ impl Lab {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = match rx.recv_timeout(left) {
                 Ok(line) => line,
-                Err(_) => bail!("the lab did not print its table within {READY_TIMEOUT:?}"),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    bail!("the lab did not print its table within {READY_TIMEOUT:?}")
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    bail!("the lab exited before it was ready (see its output above)")
+                }
             };
             if let Some((name, url)) = line
                 .strip_prefix("service ")
