@@ -7,6 +7,7 @@
 
 use kipochi_core::Error as CoreError;
 use kipochi_core::approval::ApprovalError;
+use kipochi_core::client::ClientError;
 use kipochi_core::keys::KeyError;
 use kipochi_core::money::MoneyError;
 use kipochi_core::outbox::OutboxError;
@@ -72,6 +73,20 @@ pub enum FfiError {
         /// What is wrong.
         detail: String,
     },
+    /// A hub call failed: the hub refused it (`code` is the hub's stable `ApiError.code`, e.g.
+    /// `insufficient_funds`, `quote_expired`, `unauthenticated`) or gave no answer (`unreachable`,
+    /// `timeout`, `protocol`), or there is no session (`no_session`).
+    #[error("hub ({code}): {detail}")]
+    Hub {
+        /// The hub's stable code, or the client's for a call without an answer.
+        code: String,
+        /// The hub's message (safe to show) or what went wrong on the way.
+        detail: String,
+        /// HTTP status of the hub's answer; 0 when there was none.
+        status: u16,
+        /// Whether the hub gave no final answer, so the same call may be made again later.
+        retryable: bool,
+    },
     /// A foreign implementation (secure storage, listener, transport) threw unexpectedly.
     #[error("platform callback ({code}): {detail}")]
     Platform {
@@ -93,6 +108,7 @@ impl FfiError {
             | Self::Outbox { code, .. }
             | Self::Qr { code, .. }
             | Self::Money { code, .. }
+            | Self::Hub { code, .. }
             | Self::Platform { code, .. } => code,
         }
     }
@@ -262,7 +278,36 @@ impl From<CoreError> for FfiError {
             CoreError::QrEncode(e) => e.into(),
             CoreError::QrScan(e) => e.into(),
             CoreError::Money(e) => e.into(),
+            CoreError::Client(e) => e.into(),
             other => Self::invalid("core_error", other.to_string()),
+        }
+    }
+}
+
+/// A hub-client failure keeps the hub's stable code; an invalid argument or a failed signature
+/// goes to the variant of its area.
+impl From<ClientError> for FfiError {
+    fn from(e: ClientError) -> Self {
+        let retryable = e.is_retryable();
+        match e {
+            ClientError::Hub {
+                status,
+                code,
+                message,
+            } => Self::Hub {
+                code,
+                detail: message,
+                status,
+                retryable,
+            },
+            ClientError::InvalidInput(detail) => Self::invalid("invalid_input", detail),
+            ClientError::Approval(inner) => inner.into(),
+            other => Self::Hub {
+                code: other.code().to_string(),
+                detail: other.to_string(),
+                status: 0,
+                retryable,
+            },
         }
     }
 }
@@ -297,5 +342,39 @@ mod tests {
         let e: FfiError = ApprovalError::BadSignature.into();
         assert_eq!(e.code(), "bad_signature");
         assert!(e.to_string().contains("bad_signature"));
+    }
+
+    #[test]
+    fn hub_errors_keep_the_hub_code() {
+        let refused = ClientError::Hub {
+            status: 422,
+            code: "insufficient_funds".into(),
+            message: "not enough money".into(),
+        };
+        let e: FfiError = CoreError::from(refused).into();
+        assert_eq!(
+            e,
+            FfiError::Hub {
+                code: "insufficient_funds".into(),
+                detail: "not enough money".into(),
+                status: 422,
+                retryable: false
+            }
+        );
+        let e: FfiError = ClientError::Timeout.into();
+        assert!(matches!(
+            e,
+            FfiError::Hub {
+                status: 0,
+                retryable: true,
+                ..
+            }
+        ));
+        assert_eq!(e.code(), "timeout");
+        assert_eq!(FfiError::from(ClientError::NoSession).code(), "no_session");
+        let e: FfiError = ClientError::InvalidInput("malformed id".into()).into();
+        assert!(matches!(e, FfiError::InvalidInput { .. }));
+        let e: FfiError = ClientError::Approval(ApprovalError::DeviceMismatch).into();
+        assert_eq!(e.code(), "device_mismatch");
     }
 }

@@ -55,7 +55,7 @@ impl core_keys::SecureStorage for StorageBridge {
 
 /// This device's signing key (Ed25519), kept in the app's [`SecureStorage`].
 #[derive(Debug, uniffi::Object)]
-pub struct DeviceKey(core_keys::DeviceKey);
+pub struct DeviceKey(pub(crate) core_keys::DeviceKey);
 
 #[uniffi::export]
 impl DeviceKey {

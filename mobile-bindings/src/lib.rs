@@ -4,30 +4,37 @@
 //! the one [`FfiError`], and adapters from foreign (Kotlin/Swift) implementations to the core's
 //! traits. Nothing here decides anything a wallet does: it converts and wires.
 //!
-//! **Threading model.** Every export in this crate is **blocking** and fast (local work: QR,
-//! signing, SQLite). Apps call them off the main thread (Kotlin: `Dispatchers.IO` /
-//! `Dispatchers.Default`; Swift: a background `Task` or queue). Exports are safe to call from any
-//! thread at the same time: objects are internally synchronized. Network exports (the hub client:
-//! login, balance, pay flow) are to be added as their own module with `async` exports on a tokio
-//! runtime, which become Kotlin `suspend` functions (kotlinx-coroutines) and Swift `async`.
+//! **Threading model.** Local exports (QR, signing, SQLite, the model) are **blocking** and
+//! fast: apps call them off the main thread (Kotlin `Dispatchers.Default`/`IO`, Swift a
+//! background `Task`). Network exports (the hub client in [`hub`], [`Outbox::sync_with_hub`])
+//! are **`async`**: Kotlin `suspend` functions (kotlinx-coroutines) and Swift `async` methods,
+//! each running as a task on the library's own tokio runtime ([`runtime`], two worker threads);
+//! cancelling the coroutine/Task aborts the call. Objects are thread-safe.
 //!
 //! **Callbacks.** [`WalletListener::on_change`] is called on the thread that changed the model
-//! (whichever thread called the export); apps hop to their UI thread themselves. A
-//! [`Subscription`] is cancelled by [`Subscription::cancel`] or when it is destroyed.
+//! (whichever thread called the export); [`HubEventListener`] on a runtime thread; apps hop to
+//! their UI thread themselves. A [`Subscription`] / [`EventSubscription`] is cancelled by its
+//! `cancel()` or when it is destroyed.
 //!
 //! See `mobile-bindings/README.md` for how the bindings are generated and tested.
 
 uniffi::setup_scaffolding!("kipochi");
 
 mod error;
+mod hub;
+mod hub_events;
+mod hub_records;
 mod keys;
 mod model;
 mod outbox;
 mod qr;
 mod records;
+mod runtime;
 mod store;
 
 pub use error::FfiError;
+pub use hub::HubClient;
+pub use hub_events::{EventSubscription, HubEventListener};
 pub use keys::{DeviceKey, SecureStorage};
 pub use model::{Subscription, WalletListener, WalletModel};
 pub use outbox::{Outbox, OutboxTransport};

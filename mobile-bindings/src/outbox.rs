@@ -5,6 +5,9 @@ use std::sync::Arc;
 use kipochi_core::outbox::{self as core_outbox, Delivery};
 use kipochi_core::store::{OutboxItem, OutboxKind};
 
+use kipochi_core::client::OutboxTransport as CoreTransport;
+
+use crate::hub::HubClient;
 use crate::model::WalletModel;
 use crate::store::WalletStore;
 use crate::{FfiError, now_ms};
@@ -31,8 +34,8 @@ pub enum SendOutcome {
     },
 }
 
-/// Sends one outbox item to the hub: implemented by the app (or, later, by the bindings' hub
-/// client). Must send `item.id` as the `Idempotency-Key`. Called on the thread that called
+/// Sends one outbox item to the hub, for apps with their own transport (the hub client's is
+/// [`Outbox::sync_with_hub`]). Must send `item.id` as the `Idempotency-Key`. Called on the thread that called
 /// [`Outbox::sync`]; a thrown exception counts as [`SendOutcome::Retryable`].
 #[uniffi::export(with_foreign)]
 pub trait OutboxTransport: Send + Sync {
@@ -102,7 +105,7 @@ fn parse_json(text: &str) -> Result<serde_json::Value, FfiError> {
 /// The outbox over a store; mirrors every change into the model when given one. Uses the system
 /// clock for its timestamps.
 #[derive(uniffi::Object)]
-pub struct Outbox(core_outbox::Outbox);
+pub struct Outbox(Arc<core_outbox::Outbox>);
 
 #[uniffi::export]
 impl Outbox {
@@ -113,7 +116,7 @@ impl Outbox {
         if let Some(model) = model {
             outbox = outbox.with_model(Arc::clone(&model.0));
         }
-        Arc::new(Self(outbox))
+        Arc::new(Self(Arc::new(outbox)))
     }
 
     /// Persists an action under a new id (UUID) as `Queued` and returns it. `payload_json` must
@@ -154,5 +157,18 @@ impl Outbox {
         let bridge = TransportBridge(transport);
         let report = runtime.block_on(self.0.sync(&bridge, now_ms))?;
         Ok(report.into())
+    }
+
+    /// Sends pending items in capture order to `hub` (with its session), each with its id as
+    /// the `Idempotency-Key`: the core's real transport (a hub refusal is final, no answer or an
+    /// expired session leaves the item queued). Suspends for the whole pass.
+    pub async fn sync_with_hub(&self, hub: Arc<HubClient>) -> Result<SyncReport, FfiError> {
+        let outbox = Arc::clone(&self.0);
+        let transport = CoreTransport::new(hub.0.clone());
+        crate::runtime::run(async move {
+            let report = outbox.sync(&transport, now_ms).await?;
+            Ok::<_, kipochi_core::Error>(SyncReport::from(report))
+        })
+        .await
     }
 }

@@ -172,19 +172,34 @@ pub fn scan_frame(width: u32, height: u32, luma: Vec<u8>) -> Result<Vec<String>,
     )?)
 }
 
-/// Scans a frame and reads the first code that is a payment QR. `None`: no code in the frame.
-/// If codes were found but none is a payment QR, the error of the first one is returned.
+/// A payment QR read from a camera frame: its text (what the app sends to the hub to resolve)
+/// and what it says.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ScannedPayment {
+    /// The QR's text, exactly as read.
+    pub payload: String,
+    /// The payment it asks for.
+    pub intent: PaymentIntent,
+}
+
+/// Scans a frame and reads the first code that is a payment QR, with its text. `None`: no code
+/// in the frame. If codes were found but none is a payment QR, the first one's error is returned.
 #[uniffi::export]
-pub fn scan_payment_frame(
+pub fn scan_payment_code(
     width: u32,
     height: u32,
     luma: Vec<u8>,
-) -> Result<Option<PaymentIntent>, FfiError> {
+) -> Result<Option<ScannedPayment>, FfiError> {
     let texts = core_qr::scan_frame(frame_side(width), frame_side(height), &luma)?;
     let mut first_error = None;
-    for text in &texts {
-        match core_qr::parse_payment_qr(text) {
-            Ok(intent) => return Ok(Some(intent.into())),
+    for text in texts {
+        match core_qr::parse_payment_qr(&text) {
+            Ok(intent) => {
+                return Ok(Some(ScannedPayment {
+                    payload: text,
+                    intent: intent.into(),
+                }));
+            }
             Err(e) => {
                 first_error.get_or_insert(e);
             }
@@ -194,6 +209,16 @@ pub fn scan_payment_frame(
         Some(e) => Err(e.into()),
         None => Ok(None),
     }
+}
+
+/// [`scan_payment_code`] without the text: the intent only.
+#[uniffi::export]
+pub fn scan_payment_frame(
+    width: u32,
+    height: u32,
+    luma: Vec<u8>,
+) -> Result<Option<PaymentIntent>, FfiError> {
+    Ok(scan_payment_code(width, height, luma)?.map(|s| s.intent))
 }
 
 #[cfg(test)]

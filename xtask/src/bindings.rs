@@ -2,12 +2,14 @@
 //! the built (unstripped) library in uniffi's `--library` mode into `bindings/` (git-ignored, so
 //! never stale in the repo: CI regenerates them on every run). `test` then compiles the Kotlin
 //! test program (and the Android app's non-UI models) against them with the npm Kotlin compiler and runs it on the JVM (JNA from Debian),
-//! and runs the Python smoke test.
+//! and runs the Python smoke test. The lab test (`LabTest.kt`) drives a real `kipochi-hub lab`
+//! (switch and two DFSPs on loopback) through the bindings' hub client.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::lab_proc::Lab;
 use crate::provision::Tools;
 use crate::sh;
 
@@ -99,11 +101,33 @@ fn kotlin_sources(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Regenerates the bindings, then runs the Kotlin JVM test and the Python smoke test.
+/// The hub binary the lab test starts: `KIPOCHI_HUB_BIN`, else the debug build (made by the
+/// `cargo xtask test` build step), else built now.
+fn hub_binary(root: &Path) -> anyhow::Result<PathBuf> {
+    if let Some(bin) = std::env::var_os("KIPOCHI_HUB_BIN") {
+        return Ok(PathBuf::from(bin));
+    }
+    let bin = target_dir(root).join("debug/kipochi-hub");
+    if !bin.exists() {
+        sh::step("bindings: cargo build -p kipochi-hub", || {
+            sh::run(
+                "cargo",
+                &["build", "-p", "kipochi-hub", "--bin", "kipochi-hub"],
+            )
+        })?;
+    }
+    Ok(bin)
+}
+
+/// Regenerates the bindings, then runs the Kotlin JVM tests (local, then against a live lab)
+/// and the Python smoke test.
 pub fn test(root: &Path, tools: &Tools) -> anyhow::Result<()> {
     let generated = generate(root)?;
     let jar = root.join("bindings/kotlin-test.jar");
-    let jna = utf8(&tools.jna_jar)?.to_string();
+    // The hub exports are `suspend` functions: the generated Kotlin needs kotlinx-coroutines
+    // (1.8.0, shipped inside the npm kotlin-compiler; Debian's is too old).
+    let coroutines = tools.kotlin_lib.join("kotlinx-coroutines-core-jvm.jar");
+    let jna = format!("{}:{}", utf8(&tools.jna_jar)?, utf8(&coroutines)?);
     sh::step(
         "bindings: kotlinc (generated bindings + Kotlin test)",
         || {
@@ -127,13 +151,38 @@ pub fn test(root: &Path, tools: &Tools) -> anyhow::Result<()> {
             sh::run(&tools.kotlinc, &args)
         },
     )?;
+    let classpath = format!("{}:{jna}", utf8(&jar)?);
+    let lib_path = format!("-Djna.library.path={}", utf8(&generated.lib_dir)?);
     sh::step("test: Kotlin bindings on the JVM", || {
-        let classpath = format!("{}:{jna}", utf8(&jar)?);
-        let lib_path = format!("-Djna.library.path={}", utf8(&generated.lib_dir)?);
         sh::run(
             "java",
             &[&lib_path, "-cp", &classpath, "kipochi.bindings.test.MainKt"],
         )
+    })?;
+    let hub = hub_binary(root)?;
+    sh::step("test: Kotlin bindings against a live lab", || {
+        let lab = Lab::start(&hub)?;
+        let payer = lab.user("bluebank", "customer")?;
+        let merchant = lab.user("greenwallet", "merchant")?;
+        let agent = lab.user("bluebank", "agent")?;
+        let env = [
+            ("KIPOCHI_LAB_PAYER_HUB", lab.url("bluebank")?),
+            ("KIPOCHI_LAB_PAYER_PHONE", payer.phone.as_str()),
+            ("KIPOCHI_LAB_PAYER_PIN", payer.pin.as_str()),
+            ("KIPOCHI_LAB_MERCHANT_HUB", lab.url("greenwallet")?),
+            ("KIPOCHI_LAB_MERCHANT_PHONE", merchant.phone.as_str()),
+            ("KIPOCHI_LAB_MERCHANT_PIN", merchant.pin.as_str()),
+            ("KIPOCHI_LAB_AGENT_PHONE", agent.phone.as_str()),
+            ("KIPOCHI_LAB_AGENT_PIN", agent.pin.as_str()),
+        ];
+        let args = [
+            lib_path.as_str(),
+            "-cp",
+            &classpath,
+            "kipochi.bindings.test.LabTestKt",
+        ];
+        // `lab` is dropped (stopped) on every path out of this closure.
+        sh::run_in(None, "java", &args, &env)
     })?;
     sh::step("test: Python bindings smoke test", || {
         let script = root.join("mobile-bindings/tests/python/smoke.py");

@@ -8,6 +8,7 @@
 //!   `bindings/`; with `--test`, also run the Kotlin (JVM) and Python tests of them.
 
 mod bindings;
+mod lab_proc;
 mod provision;
 mod sh;
 mod test;

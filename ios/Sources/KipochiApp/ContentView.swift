@@ -37,7 +37,7 @@ public struct ScanResultView: View {
         switch state {
         case .scanning: Text("Point the camera at the merchant's QR")
         case .unreadable(let code): Text("Not a payment QR (\(code))")
-        case .found(let i):
+        case .found(let i, _):
             VStack(alignment: .leading) {
                 Text("Pay \(i.payee.identifier)")
                 Text("Amount: \(i.amount ?? "enter amount") \(i.currency ?? "")")

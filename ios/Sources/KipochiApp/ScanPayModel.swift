@@ -5,7 +5,8 @@ import Kipochi
 
 public enum ScanState: Equatable {
     case scanning
-    case found(PaymentIntent)
+    /// Hand `payload` to `PayFlowModel.resolveQr` (the payee name comes from the hub).
+    case found(PaymentIntent, payload: String)
     case unreadable(code: String)
 }
 
@@ -18,8 +19,8 @@ public final class ScanPayModel {
     public func onFrame(width: Int, height: Int, luma: Data) -> ScanState {
         if case .found = state { return state }
         do {
-            if let intent = try scanPaymentFrame(width: UInt32(width), height: UInt32(height), luma: luma) {
-                state = .found(intent)
+            if let scanned = try scanPaymentCode(width: UInt32(width), height: UInt32(height), luma: luma) {
+                state = .found(scanned.intent, payload: scanned.payload)
             } else {
                 state = .scanning
             }

@@ -90,9 +90,29 @@ def store_and_outbox():
         assert [i.id for i in outbox.items()] == [item.id]
 
 
+def hub_errors():
+    import asyncio
+
+    # Nothing listens on port 1 of loopback: no answer, a retryable hub error with a stable code.
+    hub = k.HubClient.with_timeouts("http://127.0.0.1:1", 2000, 2000)
+    try:
+        asyncio.run(hub.balance())
+        raise AssertionError("balance without a session")
+    except k.FfiError.Hub as e:
+        assert e.code == "no_session" and not e.retryable, e
+    try:
+        asyncio.run(hub.login("255711000001", "2580"))
+        raise AssertionError("login without a hub")
+    except k.FfiError.Hub as e:
+        assert e.code == "unreachable" and e.retryable and e.status == 0, e
+        assert "2580" not in str(e)
+    assert not hub.has_session()
+
+
 check("QR encode -> frame -> intent", qr_round_trip)
 check("device key and approval", key_and_approval)
 check("typed errors", typed_errors)
 check("SQLite outbox", store_and_outbox)
+check("hub client: async calls, typed hub errors", hub_errors)
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -57,6 +57,7 @@ private fun FfiException.code(): String = when (this) {
     is FfiException.Qr -> code
     is FfiException.Money -> code
     is FfiException.Platform -> code
+    is FfiException.Hub -> code
 }
 
 /** A SecureStorage in Kotlin, as an app's Keystore wrapper would be (here a map). */

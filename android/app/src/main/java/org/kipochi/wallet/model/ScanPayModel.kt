@@ -5,7 +5,7 @@ package org.kipochi.wallet.model
 
 import uniffi.kipochi.FfiException
 import uniffi.kipochi.PaymentIntent
-import uniffi.kipochi.scanPaymentFrame
+import uniffi.kipochi.scanPaymentCode
 
 /** What the scan screen shows. */
 sealed interface ScanState {
@@ -13,8 +13,8 @@ sealed interface ScanState {
     data object Scanning : ScanState
 
     /** A payment QR was read; the payee still has to be looked up (the name shown to confirm
-     * comes from the hub, never from the QR's hint). */
-    data class Found(val intent: PaymentIntent) : ScanState
+     * comes from the hub, never from the QR's hint): hand [payload] to [PayFlowModel.resolveQr]. */
+    data class Found(val intent: PaymentIntent, val payload: String) : ScanState
 
     /** A code was read but it is not a payment QR this wallet can pay (stable `code`). */
     data class Unreadable(val code: String) : ScanState
@@ -30,8 +30,8 @@ class ScanPayModel {
     fun onFrame(width: Int, height: Int, luma: ByteArray): ScanState {
         if (state is ScanState.Found) return state
         state = try {
-            scanPaymentFrame(width.toUInt(), height.toUInt(), luma)
-                ?.let { ScanState.Found(it) }
+            scanPaymentCode(width.toUInt(), height.toUInt(), luma)
+                ?.let { ScanState.Found(it.intent, it.payload) }
                 ?: ScanState.Scanning
         } catch (e: FfiException.Qr) {
             ScanState.Unreadable(e.code)
