@@ -1,8 +1,9 @@
 // Browser end-to-end test of the web wallet's remaining flows against a real lab on loopback,
 // in headless Chromium at phone width:
-//  1. scan & pay: a merchant's dynamic QR is fed to a second Chromium through its fake camera
-//     (a y4m drawn by the core's renderer), so the real getUserMedia → canvas → luma →
-//     scan_frame path reads it; the payer pays and the merchant's page flips to "Paid";
+//  1. scan & pay: a merchant's dynamic QR (the SVG the core renders on the merchant's page,
+//     rasterised by the browser) becomes a y4m video fed to a second Chromium through its fake
+//     camera, so the real getUserMedia → canvas → scanner bundle (core scan_frame) path reads it;
+//     the payer pays and the merchant's page flips to "Paid";
 //  2. the photo fallback reads another QR from an uploaded PNG; the payer then cancels;
 //  3. an agent onboards two customers while the hub is unreachable (every API request aborted),
 //     sees them queued, syncs: one customer is created exactly once, the other is refused
@@ -11,9 +12,8 @@
 //  5. the merchant's printable till QR poster;
 //  6. error paths: unknown phone, insufficient funds, an expired quote.
 // Screenshots of each page go to artifacts/screenshots (ignored by git).
-// Env: KIPOCHI_HUB_BIN, KIPOCHI_WEB_DIR, KIPOCHI_TOOLS, CHROMIUM, KIPOCHI_QR_FRAMES (qr-frames bin).
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+// Env: KIPOCHI_HUB_BIN, KIPOCHI_WEB_DIR, KIPOCHI_TOOLS, CHROMIUM.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -39,6 +39,38 @@ async function newRequest(merchant, amount, ref) {
   return (await merchant.textContent('#qr-payload')).trim();
 }
 
+// The merchant page's QR as pictures for the payer: `qr.y4m` (640×480 4:2:0 frames, the code
+// centred, for Chromium's fake camera) and `qr.png` (the code alone, for the photo upload).
+async function qrPictures(merchant, dir) {
+  const W = 640, H = 480;
+  const { luma, png } = await merchant.evaluate(async ([W, H]) => {
+    const svg = new XMLSerializer().serializeToString(document.querySelector('#qr svg'));
+    const img = new Image();
+    img.src = 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
+    await img.decode();
+    const side = 400;
+    const frame = document.createElement('canvas');
+    frame.width = W; frame.height = H;
+    const ctx = frame.getContext('2d');
+    ctx.fillStyle = '#c8c8c8';
+    ctx.fillRect(0, 0, W, H);
+    ctx.drawImage(img, (W - side) / 2, (H - side) / 2, side, side);
+    const d = ctx.getImageData(0, 0, W, H).data;
+    const luma = [];
+    for (let i = 0; i < W * H; i++) luma.push((77 * d[4 * i] + 150 * d[4 * i + 1] + 29 * d[4 * i + 2] + 128) >> 8);
+    const alone = document.createElement('canvas');
+    alone.width = side; alone.height = side;
+    alone.getContext('2d').drawImage(img, 0, 0, side, side);
+    return { luma, png: alone.toDataURL('image/png').split(',')[1] };
+  }, [W, H]);
+  const y = Buffer.from(luma);
+  const chroma = Buffer.alloc((W / 2) * (H / 2), 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), y, chroma, chroma]);
+  const header = Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`);
+  writeFileSync(join(dir, 'qr.y4m'), Buffer.concat([header, ...Array(5).fill(frame)]));
+  writeFileSync(join(dir, 'qr.png'), Buffer.from(png, 'base64'));
+}
+
 async function openPay(page) {
   await page.waitForSelector('#go-pay', { timeout: 15000 });
   await page.click('#go-pay');
@@ -51,15 +83,15 @@ try {
   await merchant.waitForSelector('#live:has-text("live")', { timeout: 15000 });
 
   await check('a customer scans a dynamic QR with the camera and pays it; the merchant sees it paid', async () => {
-    const payload = await newRequest(merchant, '1200', 'SCAN-1');
-    execFileSync(process.env.KIPOCHI_QR_FRAMES, [payload, frames]);
+    await newRequest(merchant, '1200', 'SCAN-1');
+    await qrPictures(merchant, frames);
     camera = await chromium.launch({
       executablePath: process.env.CHROMIUM, headless: true,
       args: [...FLAGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
         `--use-file-for-fake-video-capture=${join(frames, 'qr.y4m')}`],
     });
     const buyer = await newPage(camera, errors, { permissions: ['camera'] });
-    await login(buyer, blue, '255711000003');
+    await login(buyer, blue, '255711000001');
     await openPay(buyer);
     await buyer.check('#mode-qr');
     await buyer.click('#scan-camera');
@@ -75,8 +107,8 @@ try {
 
   const payer = await newPage(browser, errors);
   await check('a photo of a QR is read and the payer can cancel the quote', async () => {
-    const payload = await newRequest(merchant, '700', 'PHOTO-1');
-    execFileSync(process.env.KIPOCHI_QR_FRAMES, [payload, frames]);
+    await newRequest(merchant, '700', 'PHOTO-1');
+    await qrPictures(merchant, frames);
     await login(payer, blue, '255711000002');
     await openPay(payer);
     await payer.check('#mode-qr');

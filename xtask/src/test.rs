@@ -117,15 +117,8 @@ pub fn run(root: &Path, provision_tools: bool) -> anyhow::Result<()> {
         sh::run_in(Some(root), "node", &["tests/browser/smoke.mjs"], &env)?;
         // The wallet end to end: the lab's two hubs serve the bundle; customer and merchant flows.
         sh::run_in(Some(root), "node", &["tests/browser/wallet.mjs"], &env)?;
-        // Scan & pay through the fake camera and a photo, agent offline onboarding, activation,
-        // admin, till poster, error paths. The QR pictures come from the core's renderer.
-        sh::run(
-            "cargo",
-            &["build", "-p", "kipochi-e2e", "--bin", "qr-frames"],
-        )?;
-        let frames = crate::bindings::target_dir(root).join("debug/qr-frames");
-        let mut env = env.to_vec();
-        env.push(("KIPOCHI_QR_FRAMES", frames.to_str().unwrap_or_default()));
+        // Scan & pay through Chromium's fake camera and a photo, agent offline onboarding,
+        // activation, admin search and charts, till poster, error paths.
         sh::run_in(Some(root), "node", &["tests/browser/flows.mjs"], &env)
     })?;
     println!(
