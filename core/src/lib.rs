@@ -16,6 +16,7 @@ mod error;
 pub mod ids;
 pub mod keys;
 pub mod money;
+pub mod onboarding;
 pub mod outbox;
 pub mod qr;
 pub mod state;

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 
 /// The screens of the wallet.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(not(all(feature = "wallet", feature = "staff")), allow(dead_code))]
 pub enum Screen {
     /// Phone + PIN.
     Login,
@@ -21,6 +22,27 @@ pub enum Screen {
     Done(Payment),
     /// A merchant's dynamic QR for one sale.
     Receive,
+    /// A merchant's printable static till QR.
+    Poster,
+    /// First PIN with the activation code an agent handed over.
+    Activate,
+    /// An agent's onboarding form, outbox and onboarded customers.
+    Agent,
+    /// The back office: payment search, timeline, charts.
+    Admin,
+}
+
+impl Screen {
+    /// The first screen after login for `role`.
+    pub fn start_for(role: kipochi_core::api::Role) -> Screen {
+        use kipochi_core::api::Role;
+        match role {
+            Role::Merchant => Screen::Receive,
+            Role::Agent => Screen::Agent,
+            Role::Admin => Screen::Admin,
+            Role::Customer => Screen::Home,
+        }
+    }
 }
 
 /// App-wide state, shared through Leptos context.

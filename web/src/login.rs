@@ -1,10 +1,26 @@
 //! Login: phone number and PIN, then the device key is registered (once) and home is shown.
 
-use kipochi_core::api::Role;
+use kipochi_core::api::Profile;
+use kipochi_core::client::ClientError;
 use leptos::prelude::*;
 
 use crate::app::{Ctx, Screen, hub};
 use crate::{device, messages};
+
+/// Opens a session and registers this browser's device key (once per user).
+pub async fn sign_in(phone: &str, pin: &str) -> Result<Profile, ClientError> {
+    let hub = hub()?;
+    let login = hub.login(phone, pin).await?;
+    device::ensure_registered(&hub, &login.profile.user_id).await?;
+    Ok(login.profile)
+}
+
+/// Keeps the profile and shows the role's first screen.
+pub fn enter(ctx: Ctx, profile: Profile) {
+    let start = Screen::start_for(profile.role);
+    ctx.profile.set(Some(profile));
+    ctx.screen.set(start);
+}
 
 /// The login form.
 #[component]
@@ -23,24 +39,12 @@ pub fn Login() -> impl IntoView {
         error.set(None);
         let (p, k) = (phone.get_untracked(), pin.get_untracked());
         leptos::task::spawn_local(async move {
-            let result = async {
-                let hub = hub()?;
-                let login = hub.login(p.trim(), &k).await?;
-                device::ensure_registered(&hub, &login.profile.user_id).await?;
-                Ok::<_, kipochi_core::client::ClientError>(login.profile)
-            }
-            .await;
+            let result = sign_in(p.trim(), &k).await;
             busy.try_set(false);
             match result {
                 Ok(profile) => {
-                    let merchant = profile.role == Role::Merchant;
-                    ctx.profile.set(Some(profile));
-                    pin.set(String::new());
-                    ctx.screen.set(if merchant {
-                        Screen::Receive
-                    } else {
-                        Screen::Home
-                    });
+                    pin.try_set(String::new());
+                    enter(ctx, profile);
                 }
                 Err(e) => {
                     error.try_set(Some(messages::describe(&e)));
@@ -64,6 +68,10 @@ pub fn Login() -> impl IntoView {
                 {move || if busy.get() { "Logging in…" } else { "Log in" }}
             </button>
             <p id="login-error" class="error" role="alert">{move || error.get()}</p>
+            <p>"New customer with an activation code? "
+                <button type="button" id="go-activate" class="link"
+                    on:click=move |_| ctx.screen.set(Screen::Activate)>"Activate your account"</button>
+            </p>
         </form>
     }
 }

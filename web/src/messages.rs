@@ -28,6 +28,10 @@ pub fn describe(err: &ClientError) -> String {
         "unreachable" => "Cannot reach the server. Check your connection and try again.",
         "timeout" => "The server did not answer in time. Check the payment before retrying.",
         "invalid_approval" => "This browser could not sign the approval.",
+        "already_exists" => "This phone number is already registered. Check it and fix the form.",
+        "idempotency_conflict" => {
+            "The server already holds another version of this form. Look the customer up instead."
+        }
         _ => {
             return match err {
                 ClientError::Hub { message, .. } => message.clone(),

@@ -30,19 +30,13 @@ pub fn PayForm() -> impl IntoView {
     let payload = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    // Asks the hub for a quote; the form's Continue and a scanned QR both end here.
+    let quote = move |m: Mode, to: String, amt: String, qr: String| {
         if busy.get_untracked() {
             return;
         }
         busy.set(true);
         error.set(None);
-        let m = mode.get_untracked();
-        let (to, amt, qr) = (
-            phone.get_untracked(),
-            amount.get_untracked(),
-            payload.get_untracked(),
-        );
         leptos::task::spawn_local(async move {
             let result = async {
                 let hub = hub()?;
@@ -66,6 +60,19 @@ pub fn PayForm() -> impl IntoView {
             }
         });
     };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        quote(
+            mode.get_untracked(),
+            phone.get_untracked(),
+            amount.get_untracked(),
+            payload.get_untracked(),
+        );
+    };
+    let scanned = Callback::new(move |p: String| {
+        payload.set(p.clone());
+        quote(Mode::Qr, String::new(), amount.get_untracked(), p);
+    });
     view! {
         <form id="pay" on:submit=submit>
             <h2>"Pay"</h2>
@@ -76,10 +83,11 @@ pub fn PayForm() -> impl IntoView {
                     on:change=move |_| mode.set(Mode::Phone) />" A phone number"</label>
                 <label><input type="radio" name="mode" id="mode-qr"
                     prop:checked=move || mode.get() == Mode::Qr
-                    on:change=move |_| mode.set(Mode::Qr) />" A QR code (paste its text)"</label>
+                    on:change=move |_| mode.set(Mode::Qr) />" A QR code (scan, photo or text)"</label>
             </fieldset>
             <Show when=move || mode.get() == Mode::Phone fallback=move || view! {
-                <label for="payload">"QR code text"</label>
+                <crate::scan::Scanner on_found=scanned />
+                <label for="payload">"Or paste the QR code text"</label>
                 <textarea id="payload" rows="4" required bind:value=payload></textarea>
             }>
                 <label for="to-phone">"Phone number"</label>

@@ -8,7 +8,7 @@ use kipochi_core::client::LiveEvent;
 use kipochi_core::qr::{ErrorCorrection, render_svg};
 use leptos::prelude::*;
 
-use crate::app::{Ctx, hub};
+use crate::app::{Ctx, Screen, hub};
 use crate::messages;
 
 /// Re-reads the open request (if any) and the incoming payments.
@@ -138,6 +138,7 @@ pub fn Receive() -> impl IntoView {
                         " · " {format!("{:?}", p.state).to_lowercase()}</li>
                 }).collect_view()}
             </ul>
+            <button id="go-poster" on:click=move |_| ctx.screen.set(Screen::Poster)>"Till QR poster"</button>
             <button id="logout" on:click=move |_| ctx.logout()>"Log out"</button>
         </section>
     }

@@ -119,7 +119,10 @@ pub fn run(root: &Path, provision_tools: bool) -> anyhow::Result<()> {
         ];
         sh::run_in(Some(root), "node", &["tests/browser/smoke.mjs"], &env)?;
         // The wallet end to end: the lab's two hubs serve the bundle; customer and merchant flows.
-        sh::run_in(Some(root), "node", &["tests/browser/wallet.mjs"], &env)
+        sh::run_in(Some(root), "node", &["tests/browser/wallet.mjs"], &env)?;
+        // Scan & pay through Chromium's fake camera and a photo, agent offline onboarding,
+        // activation, admin search and charts, till poster, error paths.
+        sh::run_in(Some(root), "node", &["tests/browser/flows.mjs"], &env)
     })?;
     println!(
         "cargo xtask test: all suites passed in {:.0} s",

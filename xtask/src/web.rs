@@ -1,7 +1,10 @@
-//! `cargo xtask web`: the Leptos bundle, without trunk or cargo-leptos.
+//! `cargo xtask web`: the web bundles, without trunk or cargo-leptos.
 //!
-//! cargo (wasm32, `wasm-release` profile) → wasm-bindgen `--target web` → npm binaryen
-//! `wasm-opt -Oz` → `dist/web` with `index.html` and the stylesheet. The hub serves that folder.
+//! For each bundle: cargo (wasm32, `wasm-release` profile, the bundle's feature) → wasm-bindgen
+//! `--target web` → npm binaryen `wasm-opt -Oz` → `dist/web/pkg`. Two bundles from the one
+//! crate, so each person downloads only their screens: the wallet (`index.html`: customers and
+//! merchants), the staff app (`staff.html`: agents and admins), and the QR reader the wallet
+//! fetches on first scan (`pkg/kipochi_scan.js`). The hub serves `dist/web`.
 
 use std::path::{Path, PathBuf};
 
@@ -10,63 +13,94 @@ use anyhow::Context;
 use crate::provision::Tools;
 use crate::sh;
 
-/// Builds the bundle and returns the `dist/web` folder.
+/// The bundles: (cargo feature, output name). The wallet loads the scanner on first scan.
+const BUNDLES: [(&str, &str); 3] = [
+    ("wallet", "kipochi_web"),
+    ("staff", "kipochi_staff"),
+    ("scanner", "kipochi_scan"),
+];
+
+/// Each bundle's budget, gzip -9 of wasm + JS.
+const BUDGET_GZIP: usize = 400 * 1024;
+
+/// Builds the bundles and returns the `dist/web` folder.
 pub fn build(root: &Path, tools: &Tools) -> anyhow::Result<PathBuf> {
     let dist = root.join("dist/web");
     let pkg = dist.join("pkg");
-    sh::step("web: cargo build (wasm32, wasm-release)", || {
-        sh::run(
-            "cargo",
-            &[
-                "build",
-                "-p",
-                "kipochi-web",
-                "--target",
-                "wasm32-unknown-unknown",
-                "--profile",
-                "wasm-release",
-            ],
-        )
-    })?;
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist)?;
+    }
+    std::fs::create_dir_all(&pkg)?;
     let wasm = crate::bindings::target_dir(root)
         .join("wasm32-unknown-unknown/wasm-release/kipochi-web.wasm");
-    sh::step("web: wasm-bindgen --target web", || {
-        if dist.exists() {
-            std::fs::remove_dir_all(&dist)?;
+    let mut over = Vec::new();
+    for (feature, name) in BUNDLES {
+        sh::step(
+            &format!("web: cargo build {feature} (wasm32, wasm-release)"),
+            || {
+                sh::run(
+                    "cargo",
+                    &[
+                        "build",
+                        "-p",
+                        "kipochi-web",
+                        "--target",
+                        "wasm32-unknown-unknown",
+                        "--profile",
+                        "wasm-release",
+                        "--no-default-features",
+                        "--features",
+                        feature,
+                    ],
+                )
+            },
+        )?;
+        sh::step(&format!("web: wasm-bindgen {name}"), || {
+            sh::run(
+                &tools.wasm_bindgen,
+                &[
+                    "--target",
+                    "web",
+                    "--no-typescript",
+                    "--out-name",
+                    name,
+                    "--out-dir",
+                    pkg.to_str().context("non-UTF-8 path")?,
+                    wasm.to_str().context("non-UTF-8 path")?,
+                ],
+            )
+        })?;
+        let bg = pkg.join(format!("{name}_bg.wasm"));
+        sh::step(
+            &format!("web: wasm-opt -Oz {name} (binaryen from npm)"),
+            || {
+                let path = bg.to_str().context("non-UTF-8 path")?;
+                sh::run(&tools.wasm_opt, &["-Oz", path, "-o", path])
+            },
+        )?;
+        let js = pkg.join(format!("{name}.js"));
+        let (wasm_raw, wasm_gz) = (file_size(&bg)?, gzip_size(&bg)?);
+        let (js_raw, js_gz) = (file_size(&js)?, gzip_size(&js)?);
+        let total = wasm_gz + js_gz;
+        println!(
+            "    bundle {feature}: wasm {wasm_raw} B ({wasm_gz} B gzip), js {js_raw} B \
+             ({js_gz} B gzip), total gzip {total} B (budget {BUDGET_GZIP} B)"
+        );
+        if total > BUDGET_GZIP {
+            over.push(format!("{feature}: {total} B"));
         }
-        std::fs::create_dir_all(&pkg)?;
-        sh::run(
-            &tools.wasm_bindgen,
-            &[
-                "--target",
-                "web",
-                "--no-typescript",
-                "--out-name",
-                "kipochi_web",
-                "--out-dir",
-                pkg.to_str().context("non-UTF-8 path")?,
-                wasm.to_str().context("non-UTF-8 path")?,
-            ],
-        )
-    })?;
-    let bg = pkg.join("kipochi_web_bg.wasm");
-    sh::step("web: wasm-opt -Oz (binaryen from npm)", || {
-        let path = bg.to_str().context("non-UTF-8 path")?;
-        sh::run(&tools.wasm_opt, &["-Oz", path, "-o", path])
-    })?;
+    }
     for entry in std::fs::read_dir(root.join("web/static"))? {
         let entry = entry?;
         std::fs::copy(entry.path(), dist.join(entry.file_name()))?;
     }
-    let js = pkg.join("kipochi_web.js");
-    let (wasm_raw, wasm_gz) = (file_size(&bg)?, gzip_size(&bg)?);
-    let (js_raw, js_gz) = (file_size(&js)?, gzip_size(&js)?);
-    println!(
-        "    bundle: wasm {wasm_raw} B ({wasm_gz} B gzip), js {js_raw} B ({js_gz} B gzip), \
-         total gzip {} B → {}",
-        wasm_gz + js_gz,
-        dist.display()
-    );
+    println!("    → {}", dist.display());
+    if !over.is_empty() {
+        anyhow::bail!(
+            "web bundle over its {BUDGET_GZIP} B gzip budget: {}",
+            over.join(", ")
+        );
+    }
     Ok(dist)
 }
 

@@ -17,6 +17,7 @@
 //! - **Outbox**: [`OutboxTransport`] delivers queued onboardings with their id as
 //!   `Idempotency-Key`.
 
+mod admin;
 mod calls;
 mod error;
 mod events;
@@ -24,6 +25,7 @@ mod sleep;
 pub mod sse;
 mod transport;
 
+pub use admin::PaymentSearch;
 pub use error::ClientError;
 pub use events::{EventStream, LiveEvent};
 #[cfg(target_arch = "wasm32")]
