@@ -4,6 +4,7 @@
 //! PINs and activation codes as Argon2id PHC strings, session tokens as SHA-256 digests. Every
 //! method takes `now` (Unix milliseconds) so expiry and lockout are testable without sleeping.
 
+mod argon_memory;
 mod pin;
 mod store;
 
@@ -110,17 +111,17 @@ impl Auth {
     /// Sets the first PIN with the activation code; the code then stops working.
     pub fn activate(&self, phone: &str, code: &str, new_pin: &str, now: i64) -> Result<User> {
         validate_new_pin(new_pin)?;
-        let conn = self.conn()?;
-        let rec = store::find_by_phone(&conn, phone)?.ok_or(Error::BadCredentials)?;
-        self.refuse_if_locked(&rec, now)?;
-        let (Some(hash), Some(expires)) = (&rec.activation_hash, rec.activation_expires_at) else {
-            return Err(Error::BadCredentials);
-        };
-        if now > expires || !self.hasher.verify(code, hash) {
-            self.record_failure(&conn, &rec, now)?;
-            return Err(Error::BadCredentials);
-        }
+        let rec = self.check_secret(
+            |conn| store::find_by_phone(conn, phone),
+            |rec| match (&rec.activation_hash, rec.activation_expires_at) {
+                (Some(hash), Some(expires)) if now <= expires => Some(hash.clone()),
+                _ => None,
+            },
+            code,
+            now,
+        )?;
         let pin_hash = self.hasher.hash(new_pin)?;
+        let conn = self.conn()?;
         store::set_pin(&conn, rec.user.id, &pin_hash)?;
         store::find_by_phone(&conn, phone)?
             .map(|r| r.user)
@@ -129,18 +130,13 @@ impl Auth {
 
     /// Verifies phone + PIN and opens a session; returns the bearer token (shown once).
     pub fn login(&self, phone: &str, pin: &str, now: i64) -> Result<(User, Session)> {
+        let rec = self.check_secret(
+            |conn| store::find_by_phone(conn, phone),
+            |rec| rec.pin_hash.clone(),
+            pin,
+            now,
+        )?;
         let conn = self.conn()?;
-        let rec = store::find_by_phone(&conn, phone)?.ok_or(Error::BadCredentials)?;
-        self.refuse_if_locked(&rec, now)?;
-        let ok = rec
-            .pin_hash
-            .as_deref()
-            .is_some_and(|h| self.hasher.verify(pin, h));
-        if !ok {
-            self.record_failure(&conn, &rec, now)?;
-            return Err(Error::BadCredentials);
-        }
-        store::reset_failures(&conn, rec.user.id)?;
         let token = random_token();
         let session = Session {
             token: token.clone(),
@@ -153,19 +149,47 @@ impl Auth {
 
     /// Checks a PIN for a logged-in user (payment approval), with the same lockout as login.
     pub fn verify_pin(&self, user_id: Uuid, pin: &str, now: i64) -> Result<()> {
-        let conn = self.conn()?;
-        let rec = store::find_by_id(&conn, user_id)?.ok_or(Error::NotFound("user"))?;
-        self.refuse_if_locked(&rec, now)?;
-        if rec
-            .pin_hash
-            .as_deref()
-            .is_some_and(|h| self.hasher.verify(pin, h))
+        if self
+            .conn()
+            .map(|c| store::find_by_id(&c, user_id))??
+            .is_none()
         {
-            store::reset_failures(&conn, user_id)
-        } else {
-            self.record_failure(&conn, &rec, now)?;
-            Err(Error::BadCredentials)
+            return Err(Error::NotFound("user"));
         }
+        self.check_secret(
+            |conn| store::find_by_id(conn, user_id),
+            |rec| rec.pin_hash.clone(),
+            pin,
+            now,
+        )
+        .map(|_| ())
+    }
+
+    /// Checks `secret` against the hash `hash_of` takes from the user's record, without holding
+    /// the users store during the (deliberately slow) Argon2 computation, so other requests
+    /// are not queued behind it. The attempt is counted as a failure BEFORE hashing, so parallel
+    /// guesses cannot outrun the lockout; a match clears the count (and a lock the attempt
+    /// itself set). A missing user, a locked user, or no hash all answer as bad credentials.
+    fn check_secret(
+        &self,
+        find: impl Fn(&Connection) -> Result<Option<store::UserRecord>>,
+        hash_of: impl Fn(&store::UserRecord) -> Option<String>,
+        secret: &str,
+        now: i64,
+    ) -> Result<store::UserRecord> {
+        let (rec, hash) = {
+            let conn = self.conn()?;
+            let rec = find(&conn)?.ok_or(Error::BadCredentials)?;
+            self.refuse_if_locked(&rec, now)?;
+            self.record_failure(&conn, &rec, now)?;
+            let hash = hash_of(&rec);
+            (rec, hash)
+        };
+        if !hash.is_some_and(|h| self.hasher.verify(secret, &h)) {
+            return Err(Error::BadCredentials);
+        }
+        store::reset_failures(&*self.conn()?, rec.user.id)?;
+        Ok(rec)
     }
 
     /// Resolves a bearer token to its user; expired or unknown tokens are refused.
