@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use kipochi_core::api::{ApiError, Payee, Payment, PaymentState};
+use kipochi_core::api::{ApiError, Payment, PaymentState};
 use kipochi_core::api_extra::{AdminPayment, SystemBalance, TimelineEvent};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -16,36 +16,12 @@ use crate::accounts::AccountKind;
 use crate::auth::Role;
 use crate::error::{Error, Result};
 use crate::http::AppState;
-use crate::payments::{PaymentRecord, Search};
+use crate::orchestrator::terms;
+use crate::payments::Search;
 
 /// Largest page of a payment search.
 const MAX_SEARCH: u32 = 500;
 const DEFAULT_SEARCH: u32 = 100;
-
-/// The wallet view of a stored payment.
-pub(crate) fn payment_view(p: &PaymentRecord) -> Result<Payment> {
-    Ok(Payment {
-        payment_id: p.id.clone(),
-        direction: p.direction,
-        state: p.state,
-        counterparty: Payee {
-            id_type: p.counterparty.id_type.clone(),
-            id: p.counterparty.id.clone(),
-            name: p.counterparty.name.clone(),
-            fsp_id: p.counterparty.fsp_id.clone(),
-        },
-        amount: amount(p.amount_minor, &p.currency)?,
-        fee: amount(p.fee_minor, &p.currency)?,
-        currency: p.currency.clone(),
-        reference: p.reference.clone(),
-        created_at: p.created_at,
-        updated_at: p.updated_at,
-        error: p.error_code.as_ref().map(|code| ApiError {
-            code: code.clone(),
-            message: p.error_message.clone().unwrap_or_default(),
-        }),
-    })
-}
 
 /// Query of `GET /admin/payments`; `from` (inclusive) and `to` (exclusive) are Unix ms of
 /// creation, `party` matches a counterparty id, user id or account id.
@@ -110,7 +86,7 @@ pub(super) async fn search(
     let found = blocking(move || Ok(payments.search(&filter)?)).await?;
     found
         .iter()
-        .map(payment_view)
+        .map(terms::payment)
         .collect::<Result<_>>()
         .map(Json)
 }
@@ -142,7 +118,7 @@ pub(super) async fn payment(
     let (record, timeline) =
         blocking(move || Ok((payments.get(&id)?, payments.timeline(&id)?))).await?;
     Ok(Json(AdminPayment {
-        payment: payment_view(&record)?,
+        payment: terms::payment(&record)?,
         user_id: record.user_id.clone(),
         account_id: record.account_id.clone(),
         internal: record.internal,
