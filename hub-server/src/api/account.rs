@@ -14,9 +14,10 @@ use utoipa::IntoParams;
 use super::CurrentUser;
 use super::doc::{ServerError, Unauthenticated};
 use super::query::ApiQuery;
-use crate::accounts::{AccountError, AccountId, PageRequest, TransferKind};
+use crate::accounts::{AccountId, PageRequest, TransferKind};
 use crate::error::{Error, Result};
 use crate::http::AppState;
+use crate::orchestrator::errors::account_read_error;
 
 /// Largest history page a client may ask for.
 pub(crate) const MAX_PAGE: u32 = 200;
@@ -35,20 +36,6 @@ pub(crate) fn amount(minor: i64, currency: &str) -> Result<String> {
         .map_err(|e| Error::Internal(format!("cannot render amount: {e}")))?
         .0;
     Ok(if minor < 0 { format!("-{text}") } else { text })
-}
-
-/// Maps account-system failures to API errors (ids only, never personal data).
-pub(crate) fn account_error(e: AccountError) -> Error {
-    match e {
-        AccountError::AccountNotFound(_) => Error::NotFound("account"),
-        AccountError::TransferNotFound(_) => Error::NotFound("transfer"),
-        AccountError::PartyNotFound(_) => Error::NotFound("party"),
-        AccountError::AliasInUse(_) => Error::AlreadyExists("phone number"),
-        AccountError::Conflict(_) => Error::IdempotencyConflict,
-        AccountError::InvalidInput(m) => Error::InvalidRequest(m),
-        AccountError::Unavailable(m) => Error::Internal(m),
-        other => Error::Unprocessable(other.to_string()),
-    }
 }
 
 /// The caller's account id, or 404 when the user has no account (e.g. an admin).
@@ -88,7 +75,7 @@ pub(super) async fn balance(
         .accounts
         .balance(account)
         .await
-        .map_err(account_error)?;
+        .map_err(account_read_error)?;
     let currency = b.ledger.currency.as_str();
     Ok(Json(Balance {
         currency: currency.to_string(),
@@ -148,7 +135,7 @@ pub(super) async fn history(
         .accounts
         .history(account, PageRequest { before, limit })
         .await
-        .map_err(account_error)?;
+        .map_err(account_read_error)?;
     let items = page
         .entries
         .iter()

@@ -8,7 +8,7 @@ use kipochi_core::api_extra::{AdminPayment, SystemBalance, TimelineEvent};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::account::{account_error, amount};
+use super::account::amount;
 use super::doc::{Forbidden, NotFound, ServerError, Unauthenticated};
 use super::query::ApiQuery;
 use super::{CurrentUser, blocking};
@@ -16,6 +16,7 @@ use crate::accounts::AccountKind;
 use crate::auth::Role;
 use crate::error::{Error, Result};
 use crate::http::AppState;
+use crate::orchestrator::errors::account_read_error;
 use crate::orchestrator::terms;
 use crate::payments::Search;
 
@@ -170,8 +171,12 @@ pub(super) async fn ledger(
         let id = ledger
             .system_account(kind, state.currency.clone())
             .await
-            .map_err(account_error)?;
-        let balance = state.accounts.balance(id).await.map_err(account_error)?;
+            .map_err(account_read_error)?;
+        let balance = state
+            .accounts
+            .balance(id)
+            .await
+            .map_err(account_read_error)?;
         let currency = balance.ledger.currency.as_str();
         out.push(SystemBalance {
             kind: kind.code().into(),

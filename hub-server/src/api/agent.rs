@@ -29,7 +29,6 @@ use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::account::account_error;
 use super::doc::{Forbidden, ServerError, Unauthenticated};
 use super::query::ApiQuery;
 use super::{ApiJson, CurrentUser, blocking};
@@ -257,7 +256,7 @@ async fn run(
             limits: limits(req.kyc_tier, exponent)?,
         })
         .await
-        .map_err(account_error)?;
+        .map_err(Error::from)?;
     *effects = true;
     let auth = state.auth.clone();
     let (user, code) = match existing {

@@ -23,6 +23,7 @@ use crate::auth::Role;
 use crate::error::{Error, Result};
 use crate::http::AppState;
 use crate::merchant::{NewRequest, RequestRecord, Status};
+use crate::orchestrator::errors::account_read_error;
 use crate::orchestrator::terms;
 use crate::payments::{PaymentRecord, Search};
 
@@ -152,7 +153,7 @@ pub(super) async fn create(
         .accounts
         .account(account)
         .await
-        .map_err(super::account::account_error)?;
+        .map_err(account_read_error)?;
     let amount: Amount = terms::amount_text(amount_minor, &code)?
         .parse()
         .map_err(|_| Error::InvalidRequest("amount".into()))?;
@@ -233,7 +234,7 @@ pub(super) async fn till_qr(
         .accounts
         .account(account)
         .await
-        .map_err(super::account::account_error)?;
+        .map_err(account_read_error)?;
     let qr = qr_base(&state, &info)?;
     let payload = encode(&qr)?;
     let png = render_png(&payload, ErrorCorrection::Medium, PNG_MODULE_PX)
@@ -329,7 +330,7 @@ pub(super) async fn payments(
         .accounts
         .account(account)
         .await
-        .map_err(super::account::account_error)?;
+        .map_err(account_read_error)?;
     let tills: Vec<(String, String)> = info
         .aliases
         .iter()
