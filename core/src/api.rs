@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// The one error body the hub returns for every 4xx/5xx.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     /// Stable machine-readable code (e.g. `bad_credentials`, `insufficient_funds`).
     pub code: String,
@@ -18,6 +19,7 @@ pub struct ApiError {
 
 /// What a user may do in the wallet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Customer,
@@ -28,6 +30,7 @@ pub enum Role {
 
 /// `POST /api/v1/auth/login`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub phone: String,
     pub pin: String,
@@ -35,6 +38,7 @@ pub struct LoginRequest {
 
 /// `POST /api/v1/auth/activate`: the first PIN, set with the code the agent handed out.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivateRequest {
     pub phone: String,
     pub activation_code: String,
@@ -43,6 +47,7 @@ pub struct ActivateRequest {
 
 /// A logged-in user's profile.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Profile {
     pub user_id: String,
     pub phone: String,
@@ -53,6 +58,7 @@ pub struct Profile {
 
 /// Answer to a successful login: a short-lived bearer token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     pub expires_at: i64,
@@ -61,6 +67,7 @@ pub struct LoginResponse {
 
 /// `POST /api/v1/devices`: registers the device's ed25519 public key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterDeviceRequest {
     /// Raw 32-byte ed25519 public key, base64url without padding.
     pub public_key: String,
@@ -70,6 +77,7 @@ pub struct RegisterDeviceRequest {
 
 /// A registered device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Device {
     pub device_id: String,
     pub label: String,
@@ -78,17 +86,30 @@ pub struct Device {
 
 /// `GET /api/v1/balance`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Balance {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$", example = "TZS"))]
     pub currency: String,
     /// Booked balance.
+    /// Exact decimal amount as a string, never a float (Mojaloop format: no exponent, no trailing zeros).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$", example = "1500.5")
+    )]
     pub ledger: String,
     /// Booked balance minus holds: what can be spent now.
+    /// Exact decimal amount as a string, never a float (Mojaloop format: no exponent, no trailing zeros).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$", example = "1500.5")
+    )]
     pub available: String,
     pub as_of: i64,
 }
 
 /// Which way money moved for the user.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     Outgoing,
@@ -97,6 +118,7 @@ pub enum Direction {
 
 /// A payment's state as the wallet sees it (the payer states of the design, plus payee ones).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentState {
     Created,
@@ -122,6 +144,7 @@ impl PaymentState {
 
 /// Who is paid, as resolved by the hub (name from the party lookup, never from a QR).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Payee {
     /// FSPIOP party id type, e.g. `MSISDN`, `BUSINESS`.
     pub id_type: String,
@@ -133,6 +156,7 @@ pub struct Payee {
 
 /// What to pay, as the app captured it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PaymentTarget {
     /// A scanned merchant QR payload (EMVCo or a supported legacy format).
@@ -143,23 +167,44 @@ pub enum PaymentTarget {
 
 /// `POST /api/v1/payments`: start a payment and get a quote. `payment_id` is generated on the device.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatePaymentRequest {
     pub payment_id: String,
     pub target: PaymentTarget,
     /// Required for P2P and static QRs; must equal the QR's amount when the QR carries one.
+    /// Decimal amount as a string (the currency's minor unit at most), never a float.
+    #[cfg_attr(feature = "openapi", schema(example = "1500.50"))]
     pub amount: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$", example = "TZS"))]
     pub currency: Option<String>,
     pub note: Option<String>,
 }
 
 /// The terms the customer approves: exactly what the device signs (see `approval`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quote {
     pub payment_id: String,
     pub payee: Payee,
+    /// Exact decimal amount as a string, never a float (Mojaloop format: no exponent, no trailing zeros).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$", example = "1500.5")
+    )]
     pub amount: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$", example = "TZS"))]
     pub currency: String,
+    /// Exact decimal amount as a string, never a float (Mojaloop format: no exponent, no trailing zeros).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$", example = "1500.5")
+    )]
     pub fee: String,
+    /// Exact decimal amount as a string, never a float (Mojaloop format: no exponent, no trailing zeros).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$", example = "1500.5")
+    )]
     pub total: String,
     /// Unix ms after which the quote can no longer be approved.
     pub expiry: i64,
@@ -169,6 +214,7 @@ pub struct Quote {
 
 /// `POST /api/v1/payments/{id}/approve`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApproveRequest {
     pub pin: String,
     pub device_id: String,
@@ -178,13 +224,25 @@ pub struct ApproveRequest {
 
 /// A payment as the wallet shows it (history item, status, receipt).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Payment {
     pub payment_id: String,
     pub direction: Direction,
     pub state: PaymentState,
     pub counterparty: Payee,
+    /// Exact decimal amount as a string, never a float (Mojaloop format: no exponent, no trailing zeros).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$", example = "1500.5")
+    )]
     pub amount: String,
+    /// Exact decimal amount as a string, never a float (Mojaloop format: no exponent, no trailing zeros).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$", example = "1500.5")
+    )]
     pub fee: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$", example = "TZS"))]
     pub currency: String,
     pub reference: Option<String>,
     pub created_at: i64,
@@ -195,6 +253,7 @@ pub struct Payment {
 
 /// A page of results with an opaque cursor for the next page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
@@ -202,6 +261,7 @@ pub struct Page<T> {
 
 /// Identity document types an agent can record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum IdDocumentType {
     NationalId,
@@ -212,6 +272,7 @@ pub enum IdDocumentType {
 
 /// `POST /api/v1/agent/customers` (with `Idempotency-Key: <onboarding id>`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OnboardRequest {
     pub full_name: String,
     pub phone: String,
@@ -226,6 +287,7 @@ pub struct OnboardRequest {
 
 /// The hub's answer to an onboarding: the new customer and their one-time activation code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OnboardResponse {
     pub customer_id: String,
     pub phone: String,
@@ -236,6 +298,7 @@ pub struct OnboardResponse {
 
 /// Server-sent events on `GET /api/v1/events`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// Money arrived (merchant's counter, P2P receiver).

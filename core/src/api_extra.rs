@@ -8,6 +8,7 @@ use crate::api::{Direction, Payment, PaymentState};
 
 /// One booked movement on the caller's account (`GET /api/v1/history`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryItem {
     /// The transfer (payment id for payments) that caused the movement.
     pub transfer_id: String,
@@ -16,15 +17,27 @@ pub struct HistoryItem {
     /// Whether money left (`outgoing`) or arrived (`incoming`).
     pub direction: Direction,
     /// The absolute amount moved.
+    /// Exact decimal amount as a string, never a float (Mojaloop format: no exponent, no trailing zeros).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$", example = "1500.5")
+    )]
     pub amount: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$", example = "TZS"))]
     pub currency: String,
     /// Ledger balance right after this movement.
+    /// Exact decimal amount as a string, never a float (Mojaloop format: no exponent, no trailing zeros).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$", example = "1500.5")
+    )]
     pub balance_after: String,
     pub at: i64,
 }
 
 /// A customer an agent onboarded (`GET /api/v1/agent/customers`); no activation code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OnboardedCustomer {
     pub customer_id: String,
     pub phone: String,
@@ -34,6 +47,7 @@ pub struct OnboardedCustomer {
 
 /// One line of a payment's state timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineEvent {
     pub seq: i64,
     pub at: i64,
@@ -44,6 +58,7 @@ pub struct TimelineEvent {
 
 /// `GET /api/v1/admin/payments/{id}`: a payment with its timeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdminPayment {
     pub payment: Payment,
     /// Our user (payer when outgoing, payee when incoming), when known.
@@ -57,11 +72,18 @@ pub struct AdminPayment {
 
 /// The balance of one of the DFSP's system accounts (`GET /api/v1/admin/ledger`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SystemBalance {
     /// `fees_income`, `settlement` or `equity`.
     pub kind: String,
     pub account_id: String,
     /// Booked balance; system accounts may be negative, so this is a signed decimal string.
+    /// Signed exact decimal amount as a string, never a float (Mojaloop format: no exponent, no trailing zeros).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$", example = "-1500.5")
+    )]
     pub ledger: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$", example = "TZS"))]
     pub currency: String,
 }

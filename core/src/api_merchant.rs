@@ -6,8 +6,11 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /api/v1/merchant/requests`: ask for one payment (a dynamic QR for one sale).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewPaymentRequest {
     /// Amount to pay, decimal text in the hub's currency (e.g. `"1500"`, `"12.5"`).
+    /// Decimal amount as a string (the currency's minor unit at most), never a float.
+    #[cfg_attr(feature = "openapi", schema(example = "1500.50"))]
     pub amount: String,
     /// The merchant's reference for the sale (invoice, order); printed into the QR, unique per
     /// open request of this merchant. 1 to 25 characters.
@@ -18,6 +21,7 @@ pub struct NewPaymentRequest {
 
 /// Where a merchant payment request stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     /// Waiting for a payment; can still be paid.
@@ -30,10 +34,17 @@ pub enum RequestStatus {
 
 /// A merchant payment request and the EMVCo QR payload that points to it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentRequest {
     /// The hub's id of the request (UUID).
     pub request_id: String,
+    /// Exact decimal amount as a string, never a float (Mojaloop format: no exponent, no trailing zeros).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$", example = "1500.5")
+    )]
     pub amount: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$", example = "TZS"))]
     pub currency: String,
     pub reference: String,
     pub terminal: Option<String>,
@@ -49,6 +60,7 @@ pub struct PaymentRequest {
 
 /// `GET /api/v1/merchant/till-qr`: the merchant's static QR (payer enters the amount).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TillQr {
     /// FSPIOP party id type of the till (`BUSINESS` or `ALIAS`).
     pub id_type: String,
@@ -56,6 +68,7 @@ pub struct TillQr {
     pub till: String,
     /// The merchant name printed in the QR.
     pub merchant_name: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Z]{3}$", example = "TZS"))]
     pub currency: String,
     /// EMVCo static payload.
     pub payload: String,

@@ -1,10 +1,10 @@
-//! The wallet-facing HTTP surface: `/api/v1`, health probes and the web bundle.
+//! The wallet-facing HTTP surface: `/api/v1`, health probes, the OpenAPI document and the web
+//! bundle.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::{Json, Router, routing::get};
-use serde_json::json;
+use axum::Router;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::accounts::{AccountSystem, Currency};
@@ -146,11 +146,8 @@ fn parse_currency(code: &str) -> crate::Result<Currency> {
 /// Builds the router for `state`. No socket is involved, so tests call it with `tower::ServiceExt`.
 pub fn app(state: AppState) -> Router {
     let web_dir = state.web_dir.clone();
-    let router = Router::new()
-        .route("/healthz", get(healthz))
-        .merge(crate::api::ops::routes())
-        .nest("/api/v1", crate::api::routes())
-        .with_state(state);
+    let (router, _) = crate::api::router().split_for_parts();
+    let router = router.with_state(state);
     let router = match web_dir {
         Some(dir) => {
             let index = dir.join("index.html");
@@ -173,10 +170,6 @@ pub fn app(state: AppState) -> Router {
             router
         }
     }
-}
-
-async fn healthz() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
 #[cfg(test)]

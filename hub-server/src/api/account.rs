@@ -5,16 +5,19 @@
 
 use axum::Json;
 use axum::extract::State;
-use kipochi_core::api::{Balance, Direction, Page};
+use kipochi_core::api::{ApiError, Balance, Direction, Page};
 use kipochi_core::api_extra::HistoryItem;
 use kipochi_core::money::{Currency, Money};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::CurrentUser;
+use super::doc::{ServerError, Unauthenticated};
 use super::query::ApiQuery;
-use crate::accounts::{AccountError, AccountId, PageRequest, TransferKind};
+use crate::accounts::{AccountId, PageRequest, TransferKind};
 use crate::error::{Error, Result};
 use crate::http::AppState;
+use crate::orchestrator::errors::account_read_error;
 
 /// Largest history page a client may ask for.
 pub(crate) const MAX_PAGE: u32 = 200;
@@ -35,20 +38,6 @@ pub(crate) fn amount(minor: i64, currency: &str) -> Result<String> {
     Ok(if minor < 0 { format!("-{text}") } else { text })
 }
 
-/// Maps account-system failures to API errors (ids only, never personal data).
-pub(crate) fn account_error(e: AccountError) -> Error {
-    match e {
-        AccountError::AccountNotFound(_) => Error::NotFound("account"),
-        AccountError::TransferNotFound(_) => Error::NotFound("transfer"),
-        AccountError::PartyNotFound(_) => Error::NotFound("party"),
-        AccountError::AliasInUse(_) => Error::AlreadyExists("phone number"),
-        AccountError::Conflict(_) => Error::IdempotencyConflict,
-        AccountError::InvalidInput(m) => Error::InvalidRequest(m),
-        AccountError::Unavailable(m) => Error::Internal(m),
-        other => Error::Unprocessable(other.to_string()),
-    }
-}
-
 /// The caller's account id, or 404 when the user has no account (e.g. an admin).
 fn account_of(user: &CurrentUser) -> Result<AccountId> {
     let id = user
@@ -61,6 +50,22 @@ fn account_of(user: &CurrentUser) -> Result<AccountId> {
         .map_err(|_| Error::NotFound("account"))
 }
 
+/// `GET /api/v1/balance`: the caller's own balance.
+#[utoipa::path(
+    get,
+    path = "/api/v1/balance",
+    tag = "customer",
+    summary = "The caller's balance",
+    description = "The balance of the caller's own account (customer wallet, merchant account or \
+agent float); there is no way to name another account.",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Booked and available balance, exact decimal strings.", body = Balance),
+        (status = 401, response = Unauthenticated),
+        (status = 404, description = "`not_found`: the caller has no account (e.g. an admin).", body = ApiError),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn balance(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -70,7 +75,7 @@ pub(super) async fn balance(
         .accounts
         .balance(account)
         .await
-        .map_err(account_error)?;
+        .map_err(account_read_error)?;
     let currency = b.ledger.currency.as_str();
     Ok(Json(Balance {
         currency: currency.to_string(),
@@ -81,12 +86,32 @@ pub(super) async fn balance(
 }
 
 /// Query of `GET /history`: `cursor` is the `next_cursor` of the previous page.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct HistoryQuery {
+    /// The `next_cursor` of the previous page; absent for the newest page.
     cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
+/// `GET /api/v1/history`: the caller's booked movements, newest first, paged.
+#[utoipa::path(
+    get,
+    path = "/api/v1/history",
+    tag = "customer",
+    summary = "The caller's history, newest first",
+    security(("bearer" = [])),
+    params(HistoryQuery),
+    responses(
+        (status = 200, description = "One page of movements and the cursor of the next page.", body = Page<HistoryItem>),
+        (status = 400, description = "`invalid_request`: `limit` outside 1 to 200 or a malformed `cursor`.", body = ApiError),
+        (status = 401, response = Unauthenticated),
+        (status = 404, description = "`not_found`: the caller has no account.", body = ApiError),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn history(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -110,7 +135,7 @@ pub(super) async fn history(
         .accounts
         .history(account, PageRequest { before, limit })
         .await
-        .map_err(account_error)?;
+        .map_err(account_read_error)?;
     let items = page
         .entries
         .iter()

@@ -22,13 +22,14 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate};
-use kipochi_core::api::{OnboardRequest, OnboardResponse};
+use kipochi_core::api::{ApiError, OnboardRequest, OnboardResponse};
 use kipochi_core::api_extra::OnboardedCustomer;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::account::account_error;
+use super::doc::{Forbidden, ServerError, Unauthenticated};
 use super::query::ApiQuery;
 use super::{ApiJson, CurrentUser, blocking};
 use crate::accounts::{AccountId, AccountKind, Alias, AliasType, Limits, OpenAccount};
@@ -155,6 +156,29 @@ pub fn validate(req: &OnboardRequest, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// `POST /api/v1/agent/customers`: onboard a customer, exactly once per `Idempotency-Key`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/agent/customers",
+    operation_id = "onboard_customer",
+    tag = "agent",
+    summary = "Onboard a customer (exactly once per Idempotency-Key)",
+    description = "Validates the form, opens the wallet account with the tier's limits, creates \
+the user with a one-time activation code and registers the phone number with the switch. A retry \
+with the same key and body returns the first answer byte for byte; a refusal before any effect \
+leaves no record, so a fixed form may be resubmitted under the same key.",
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = String, Header, description = "The onboarding's id, generated on the agent's device (a UUID).")),
+    request_body = OnboardRequest,
+    responses(
+        (status = 200, description = "The new customer and the activation code to hand over.", body = OnboardResponse),
+        (status = 400, description = "`invalid_request`: missing or malformed `Idempotency-Key`, or an invalid field (phone, name, ID number, tier, date of birth, under 18, photo).", body = ApiError),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 409, description = "`already_exists`: the phone number belongs to another customer; `idempotency_conflict`: the key was used with another form.", body = ApiError),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn onboard(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -238,7 +262,7 @@ async fn run(
             date_of_birth: Some(date_of_birth(req)?),
         })
         .await
-        .map_err(account_error)?;
+        .map_err(Error::from)?;
     *effects = true;
     let auth = state.auth.clone();
     let (user, code) = match existing {
@@ -282,11 +306,31 @@ async fn run(
 }
 
 /// Query of `GET /agent/customers`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct ListQuery {
+    /// Largest number of customers, 1 to 200 (default 200).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
+/// `GET /api/v1/agent/customers`: the customers this agent onboarded, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agent/customers",
+    operation_id = "list_onboarded_customers",
+    tag = "agent",
+    summary = "Customers this agent onboarded",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The customers, without activation codes.", body = Vec<OnboardedCustomer>),
+        (status = 400, description = "`invalid_request`: `limit` outside 1 to 200.", body = ApiError),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn customers(
     State(state): State<AppState>,
     user: CurrentUser,

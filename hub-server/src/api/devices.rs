@@ -2,8 +2,9 @@
 
 use axum::Json;
 use axum::extract::State;
-use kipochi_core::api::{Device, RegisterDeviceRequest};
+use kipochi_core::api::{ApiError, Device, RegisterDeviceRequest};
 
+use super::doc::{ServerError, Unauthenticated};
 use super::{ApiJson, CurrentUser, blocking};
 use crate::devices::DeviceRecord;
 use crate::error::Result;
@@ -18,6 +19,24 @@ fn device(d: DeviceRecord) -> Device {
 }
 
 /// `POST /api/v1/devices`: idempotent for the same key and user; another user's key is 409.
+#[utoipa::path(
+    post,
+    path = "/api/v1/devices",
+    operation_id = "register_device",
+    tag = "customer",
+    summary = "Register the device's approval key",
+    description = "Registers the ed25519 public key that signs this user's payment approvals. \
+Registering the same key again returns the same device.",
+    security(("bearer" = [])),
+    request_body = RegisterDeviceRequest,
+    responses(
+        (status = 200, description = "The registered device (`device_id` is derived from the key).", body = Device),
+        (status = 400, description = "`invalid_request`: malformed body, or `public_key` is not a base64url ed25519 key.", body = ApiError),
+        (status = 401, response = Unauthenticated),
+        (status = 409, description = "`already_exists`: the key is registered to another user.", body = ApiError),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn register(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -29,6 +48,19 @@ pub(super) async fn register(
 }
 
 /// `GET /api/v1/devices`: the caller's devices, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/devices",
+    operation_id = "list_devices",
+    tag = "customer",
+    summary = "The caller's devices, oldest first",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's registered devices.", body = Vec<Device>),
+        (status = 401, response = Unauthenticated),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn list(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -16,9 +16,11 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use futures_util::stream;
+use kipochi_core::api::Event;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
+use super::doc::{BadRequest, ServerError, Unauthenticated};
 use super::query::ApiQuery;
 use super::{blocking, extract::bearer};
 use crate::error::{Error, Result};
@@ -33,6 +35,25 @@ pub(super) struct EventsQuery {
     token: Option<String>,
 }
 
+/// `GET /api/v1/events`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    tags = ["customer", "merchant"],
+    summary = "Live events of the caller (Server-Sent Events)",
+    description = "A `text/event-stream` of the caller's own notifications: each `data` is one \
+JSON `Event` (`payment_received`, `payment_completed`, `balance_changed`). An `event: lagged` \
+frame (data `refetch`) means events were dropped: re-read balance and history. Keep-alive \
+comments every 15 s. Events are notifications, never the source of truth. The token goes in the \
+`Authorization` header or, for browsers' EventSource, in `?token=` (serve over TLS only).",
+    security(("bearer" = []), ("query_token" = [])),
+    responses(
+        (status = 200, description = "The event stream; each `data` line is an `Event` in JSON.", body = Event, content_type = "text/event-stream"),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,

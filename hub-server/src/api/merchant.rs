@@ -8,12 +8,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use base64::Engine as _;
-use kipochi_core::api::{Direction, Page, Payee, Payment, PaymentState};
+use kipochi_core::api::{ApiError, Direction, Page, Payee, Payment, PaymentState};
 use kipochi_core::api_merchant::{NewPaymentRequest, PaymentRequest, RequestStatus, TillQr};
 use kipochi_core::money::{Amount, Currency};
 use kipochi_core::qr::{ErrorCorrection, MerchantQr, PartyId, PartyIdType, render_png};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
+use super::doc::{Forbidden, NotFound, ServerError, Unauthenticated};
 use super::query::ApiQuery;
 use super::{ApiJson, CurrentUser, blocking};
 use crate::accounts::{AccountId, AccountInfo, AliasType};
@@ -21,6 +23,7 @@ use crate::auth::Role;
 use crate::error::{Error, Result};
 use crate::http::AppState;
 use crate::merchant::{NewRequest, RequestRecord, Status};
+use crate::orchestrator::errors::account_read_error;
 use crate::orchestrator::terms;
 use crate::payments::{PaymentRecord, Search};
 
@@ -111,6 +114,27 @@ fn view(r: &RequestRecord, now: i64) -> Result<PaymentRequest> {
 }
 
 /// `POST /merchant/requests`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/merchant/requests",
+    operation_id = "create_payment_request",
+    tag = "merchant",
+    summary = "Create a payment request (a dynamic QR for one sale)",
+    description = "Stores the request (15 min expiry) and returns the EMVCo payload carrying the \
+till, amount and reference. One open request per reference.",
+    security(("bearer" = [])),
+    request_body = NewPaymentRequest,
+    responses(
+        (status = 200, description = "The open request and its QR payload.", body = PaymentRequest),
+        (status = 400, description = "`invalid_request`: bad amount, reference (1 to 25 printable ASCII) or terminal (1 to 8).", body = ApiError),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "`not_found`: the merchant has no account.", body = ApiError),
+        (status = 409, description = "`already_exists`: an open request has this reference.", body = ApiError),
+        (status = 422, description = "`unprocessable`: the merchant account has no till alias.", body = ApiError),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn create(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -129,7 +153,7 @@ pub(super) async fn create(
         .accounts
         .account(account)
         .await
-        .map_err(super::account::account_error)?;
+        .map_err(account_read_error)?;
     let amount: Amount = terms::amount_text(amount_minor, &code)?
         .parse()
         .map_err(|_| Error::InvalidRequest("amount".into()))?;
@@ -154,6 +178,22 @@ pub(super) async fn create(
 }
 
 /// `GET /merchant/requests/{id}`: only the merchant who made it sees it (others get 404).
+#[utoipa::path(
+    get,
+    path = "/api/v1/merchant/requests/{id}",
+    operation_id = "get_payment_request",
+    tag = "merchant",
+    summary = "One payment request and its status",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The request id of `POST /api/v1/merchant/requests`.")),
+    responses(
+        (status = 200, description = "The request: `open`, `paid` (with `payment_id`) or `expired`.", body = PaymentRequest),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn get(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -169,6 +209,22 @@ pub(super) async fn get(
 }
 
 /// `GET /merchant/till-qr`: the static QR (payer enters the amount) and its PNG.
+#[utoipa::path(
+    get,
+    path = "/api/v1/merchant/till-qr",
+    operation_id = "till_qr",
+    tag = "merchant",
+    summary = "The merchant's static till QR",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The EMVCo static payload and the same QR as a PNG.", body = TillQr),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "`not_found`: the merchant has no account.", body = ApiError),
+        (status = 422, description = "`unprocessable`: the merchant account has no till alias.", body = ApiError),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn till_qr(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -178,7 +234,7 @@ pub(super) async fn till_qr(
         .accounts
         .account(account)
         .await
-        .map_err(super::account::account_error)?;
+        .map_err(account_read_error)?;
     let qr = qr_base(&state, &info)?;
     let payload = encode(&qr)?;
     let png = render_png(&payload, ErrorCorrection::Medium, PNG_MODULE_PX)
@@ -195,9 +251,12 @@ pub(super) async fn till_qr(
 }
 
 /// Query of `GET /merchant/payments`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(super) struct PaymentsQuery {
+    /// The `next_cursor` of the previous page; absent for the newest page.
     cursor: Option<String>,
+    /// Page size; clamped to 1 to 100 (default 20).
     limit: Option<u32>,
 }
 
@@ -242,6 +301,23 @@ fn incoming_view(state: &AppState, p: &PaymentRecord) -> Result<Payment> {
 }
 
 /// `GET /merchant/payments`: committed payments received, newest first, paged.
+#[utoipa::path(
+    get,
+    path = "/api/v1/merchant/payments",
+    operation_id = "merchant_payments",
+    tag = "merchant",
+    summary = "Payments received, newest first",
+    security(("bearer" = [])),
+    params(PaymentsQuery),
+    responses(
+        (status = 200, description = "One page of committed incoming payments and the next cursor.", body = Page<Payment>),
+        (status = 400, description = "`invalid_request`: malformed `cursor` or `limit`.", body = ApiError),
+        (status = 401, response = Unauthenticated),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "`not_found`: the merchant has no account.", body = ApiError),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn payments(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -254,7 +330,7 @@ pub(super) async fn payments(
         .accounts
         .account(account)
         .await
-        .map_err(super::account::account_error)?;
+        .map_err(account_read_error)?;
     let tills: Vec<(String, String)> = info
         .aliases
         .iter()

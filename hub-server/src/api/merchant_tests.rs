@@ -10,12 +10,12 @@ use crate::accounts::{
 };
 use crate::auth::{NewUser, Role};
 
-struct Merchant {
-    token: String,
-    account: AccountId,
+pub(super) struct Merchant {
+    pub token: String,
+    pub account: AccountId,
 }
 
-async fn merchant(pay: &Pay, phone: &str, till: &str) -> Merchant {
+pub(super) async fn merchant(pay: &Pay, phone: &str, till: &str) -> Merchant {
     let account = AccountId::new_v4();
     pay.ledger
         .open_account(OpenAccount {
@@ -62,7 +62,12 @@ async fn merchant(pay: &Pay, phone: &str, till: &str) -> Merchant {
     }
 }
 
-async fn request(pay: &Pay, m: &Merchant, amount: &str, reference: &str) -> (StatusCode, Value) {
+pub(super) async fn request(
+    pay: &Pay,
+    m: &Merchant,
+    amount: &str,
+    reference: &str,
+) -> (StatusCode, Value) {
     pay.h
         .call(
             "POST",
@@ -73,7 +78,7 @@ async fn request(pay: &Pay, m: &Merchant, amount: &str, reference: &str) -> (Sta
         .await
 }
 
-async fn pay_qr(pay: &Pay, who: &Customer, id: &str, payload: &str) -> Value {
+pub(super) async fn pay_qr(pay: &Pay, who: &Customer, id: &str, payload: &str) -> Value {
     let body = json!({
         "payment_id": id,
         "target": {"kind": "qr", "payload": payload},

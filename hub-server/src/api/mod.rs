@@ -5,6 +5,7 @@ mod account;
 mod admin;
 mod agent;
 mod devices;
+pub mod doc;
 mod events;
 mod extract;
 pub mod latency;
@@ -16,38 +17,59 @@ mod session;
 
 pub use extract::{ApiJson, CurrentUser};
 
-use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::any;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
 
 use crate::http::AppState;
 
-/// The `/api/v1` routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/auth/login", post(session::login))
-        .route("/auth/activate", post(session::activate))
-        .route("/auth/logout", post(session::logout))
-        .route("/me", get(session::me))
-        .route("/devices", post(devices::register).get(devices::list))
-        .route("/payments", post(payments::create))
-        .route("/payments/{id}", get(payments::get))
-        .route("/payments/{id}/approve", post(payments::approve))
-        .route("/payments/{id}/decline", post(payments::decline))
-        .route("/balance", get(account::balance))
-        .route("/history", get(account::history))
-        .route("/events", get(events::events))
-        .route("/admin/payments", get(admin::search))
-        .route("/admin/payments/{id}", get(admin::payment))
-        .route("/admin/ledger", get(admin::ledger))
-        .route(
-            "/agent/customers",
-            post(agent::onboard).get(agent::customers),
+/// Every route the hub serves (besides the web bundle), each with its OpenAPI operation: the ONE
+/// table both the router and the document are folded from ([`router`]).
+pub fn endpoints() -> Vec<UtoipaMethodRouter<AppState>> {
+    vec![
+        routes!(ops::healthz),
+        routes!(ops::readyz),
+        routes!(ops::metrics),
+        routes!(doc::openapi_json),
+        routes!(session::login),
+        routes!(session::activate),
+        routes!(session::logout),
+        routes!(session::me),
+        routes!(devices::register, devices::list),
+        routes!(payments::create),
+        routes!(payments::get),
+        routes!(payments::approve),
+        routes!(payments::decline),
+        routes!(account::balance),
+        routes!(account::history),
+        routes!(events::events),
+        routes!(admin::search),
+        routes!(admin::payment),
+        routes!(admin::ledger),
+        routes!(agent::onboard, agent::customers),
+        routes!(merchant::create),
+        routes!(merchant::get),
+        routes!(merchant::till_qr),
+        routes!(merchant::payments),
+    ]
+}
+
+/// The router and its OpenAPI document, both from [`endpoints`]. Any other `/api/v1` path
+/// answers 404 in the API's error shape.
+pub fn router() -> OpenApiRouter<AppState> {
+    endpoints()
+        .into_iter()
+        .fold(
+            OpenApiRouter::with_openapi(doc::ApiDoc::openapi()),
+            OpenApiRouter::routes,
         )
-        .route("/merchant/requests", post(merchant::create))
-        .route("/merchant/requests/{id}", get(merchant::get))
-        .route("/merchant/till-qr", get(merchant::till_qr))
-        .route("/merchant/payments", get(merchant::payments))
-        .fallback(|| async { crate::Error::NotFound("endpoint") })
+        .route("/api/v1", any(not_found))
+        .route("/api/v1/{*rest}", any(not_found))
+}
+
+async fn not_found() -> crate::Error {
+    crate::Error::NotFound("endpoint")
 }
 
 /// Runs blocking work (SQLite, Argon2) off the async workers.
@@ -71,6 +93,8 @@ mod agent_tests;
 mod events_tests;
 #[cfg(test)]
 mod merchant_tests;
+#[cfg(test)]
+mod openapi_tests;
 #[cfg(test)]
 mod ops_tests;
 #[cfg(test)]

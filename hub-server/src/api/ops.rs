@@ -1,17 +1,16 @@
-//! Operations endpoints outside `/api/v1`: `/readyz` (every store answers) and `/metrics`
-//! (Prometheus text format).
+//! Operations endpoints outside `/api/v1`: `/healthz` (the process answers), `/readyz` (every
+//! store answers) and `/metrics` (Prometheus text format). No authentication.
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::{Extension, Json};
 use kipochi_core::api::PaymentState;
 use prometheus::{Encoder, IntGaugeVec, Opts, Registry, TextEncoder};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::blocking;
@@ -34,16 +33,63 @@ const STATES: [PaymentState; 9] = [
     PaymentState::Failed,
 ];
 
-/// `/readyz` and `/metrics`, merged into the top-level router.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+/// Body of `GET /healthz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    pub status: String,
+    /// The hub's version.
+    pub version: String,
+}
+
+/// `GET /healthz`: the process is up (no store is touched).
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "ops",
+    summary = "Liveness",
+    responses((status = 200, description = "The process answers.", body = Health))
+)]
+pub(super) async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// Which stores answered `GET /readyz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadyChecks {
+    pub users: bool,
+    pub payments: bool,
+    pub idempotency: bool,
+    /// The account system (embedded ledger or Fineract) is reachable.
+    pub accounts: bool,
+}
+
+/// Body of `GET /readyz`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` or `not_ready`.
+    #[schema(pattern = "^(ready|not_ready)$")]
+    pub status: String,
+    pub checks: ReadyChecks,
 }
 
 /// 200 when the users, payments and idempotency stores and the account system answer; 503 with
 /// the failing checks otherwise (names only, no error details).
-async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "ops",
+    summary = "Readiness: every store answers",
+    responses(
+        (status = 200, description = "Every store answers.", body = Readiness),
+        (status = 503, description = "At least one store does not answer; `checks` names it.", body = Readiness),
+    )
+)]
+pub(super) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let auth = state.auth.clone();
     let users = blocking(move || auth.user_by_phone("00000000").map(|_| ()))
         .await
@@ -65,11 +111,20 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let checks = json!({
-        "users": users, "payments": payments, "idempotency": idempotency, "accounts": accounts,
-    });
     let word = if ready { "ready" } else { "not_ready" };
-    (status, Json(json!({ "status": word, "checks": checks })))
+    let checks = ReadyChecks {
+        users,
+        payments,
+        idempotency,
+        accounts,
+    };
+    (
+        status,
+        Json(Readiness {
+            status: word.into(),
+            checks,
+        }),
+    )
 }
 
 fn state_label(s: PaymentState) -> String {
@@ -166,7 +221,18 @@ fn encode(registry: &Registry) -> Result<String> {
     String::from_utf8(out).map_err(|e| Error::Internal(format!("metrics: {e}")))
 }
 
-async fn metrics(
+/// `GET /metrics`: payments by state, payment end-to-end latency and request latency per route.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "ops",
+    summary = "Prometheus metrics",
+    responses(
+        (status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
+        (status = 500, response = super::doc::ServerError),
+    )
+)]
+pub(super) async fn metrics(
     State(state): State<AppState>,
     http: Option<Extension<Arc<HttpMetrics>>>,
 ) -> Result<Response> {
@@ -219,7 +285,7 @@ mod tests {
         let h = Harness::new();
         let (status, body) = get(&h, "/readyz").await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        let v: Value = serde_json::from_str(&body).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(v["status"], "ready");
         assert_eq!(v["checks"]["accounts"], true);
         assert_eq!(v["checks"]["payments"], true);

@@ -4,8 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
-use kipochi_core::api::{ActivateRequest, LoginRequest, LoginResponse, Profile};
+use kipochi_core::api::{ActivateRequest, ApiError, LoginRequest, LoginResponse, Profile};
 
+use super::doc::{BadRequest, ServerError, TooManyAttempts, Unauthenticated};
 use super::{ApiJson, CurrentUser, blocking};
 use crate::auth::User;
 use crate::error::{Error, Result};
@@ -22,6 +23,21 @@ pub(crate) fn profile(user: &User) -> Profile {
     }
 }
 
+/// `POST /api/v1/auth/login`: phone number + PIN → a short-lived bearer token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "session",
+    summary = "Log in with phone number and PIN",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in: the bearer token and the profile.", body = LoginResponse),
+        (status = 400, response = BadRequest),
+        (status = 401, description = "`bad_credentials`: wrong phone number or PIN (counts toward the lockout).", body = ApiError),
+        (status = 429, response = TooManyAttempts),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
@@ -35,6 +51,21 @@ pub(super) async fn login(
     }))
 }
 
+/// `POST /api/v1/auth/activate`: set the first PIN with the activation code the agent handed out.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/activate",
+    tag = "session",
+    summary = "Set the first PIN with an activation code",
+    request_body = ActivateRequest,
+    responses(
+        (status = 200, description = "Activated: the user's profile; log in next.", body = Profile),
+        (status = 400, description = "`invalid_request`: malformed body or a PIN too weak.", body = ApiError),
+        (status = 401, description = "`bad_credentials`: unknown phone number, wrong or expired code.", body = ApiError),
+        (status = 429, response = TooManyAttempts),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn activate(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<ActivateRequest>,
@@ -45,6 +76,19 @@ pub(super) async fn activate(
     Ok(Json(profile(&user)))
 }
 
+/// `POST /api/v1/auth/logout`: ends the session of the bearer token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "session",
+    summary = "End the session",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The token no longer works."),
+        (status = 401, response = Unauthenticated),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -55,6 +99,19 @@ pub(super) async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `GET /api/v1/me`: the caller's profile.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "session",
+    summary = "The caller's profile",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's profile.", body = Profile),
+        (status = 401, response = Unauthenticated),
+        (status = 500, response = ServerError),
+    )
+)]
 pub(super) async fn me(user: CurrentUser) -> Json<Profile> {
     Json(profile(&user.0))
 }

@@ -1,4 +1,5 @@
-//! The one mapping from account-system errors to the hub's API error, with stable codes.
+//! The one mapping from account-system errors to the hub's API error, with stable codes
+//! (payments, onboarding and the API's reads alike).
 
 use crate::accounts::AccountError;
 use crate::error::Error;
@@ -38,11 +39,22 @@ impl From<AccountError> for Error {
             },
             AccountError::Conflict(_) => Error::IdempotencyConflict,
             AccountError::InvalidInput(m) => Error::InvalidRequest(m),
+            // Only opening an account (onboarding) can meet a taken alias: the phone number.
+            AccountError::AliasInUse(_) => Error::AlreadyExists("phone number"),
             AccountError::Unavailable(_)
-            | AccountError::AliasInUse(_)
             | AccountError::TransferNotFound(_)
             | AccountError::InvalidState { .. } => Error::Internal(e.to_string()),
         }
+    }
+}
+
+/// The error of a read whose subject is the account itself (a balance, a history, a merchant's
+/// or a system account): a missing account is 404 `not_found` there, not a refused payment.
+/// Everything else maps as [`From<AccountError>`].
+pub fn account_read_error(e: AccountError) -> Error {
+    match e {
+        AccountError::AccountNotFound(_) => Error::NotFound("account"),
+        other => other.into(),
     }
 }
 

@@ -7,11 +7,13 @@
 //! - `payee`: the FSPIOP payee role (`InboundHandler`): lookup, quote, credit on transfer.
 //! - `terms`: wire views (quote, payment) and the approval terms rebuilt from the stored quote.
 //! - `notify`: server-sent events when a payment finishes.
+//! - `merchant`: merchant requests checked at quote time and marked paid on commit.
 //! - `recovery`: drives unfinished payments to a terminal state after a restart.
 //! - `errors`: the one `AccountError` → API error mapping.
 
 pub mod errors;
 pub mod external;
+mod merchant;
 mod notify;
 pub mod payee;
 pub mod payer;

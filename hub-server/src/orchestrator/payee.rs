@@ -267,7 +267,7 @@ impl InboundHandler for PayeeHandler {
             .map_err(|e| account_rejection(&e))?
             .fee
             .minor;
-        super::notify::check_merchant_request(
+        super::merchant::check_merchant_request(
             &self.state,
             &party.account.to_string(),
             request.note.as_deref(),

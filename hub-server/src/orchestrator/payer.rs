@@ -66,7 +66,7 @@ pub async fn create(state: &AppState, user: &User, req: CreatePaymentRequest) ->
             "the payee holds another currency",
         ));
     }
-    super::notify::check_merchant_request(
+    super::merchant::check_merchant_request(
         state,
         &party.account.to_string(),
         t.reference.as_deref(),
