@@ -101,7 +101,7 @@ impl Killer {
     ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
-        let thread = std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || -> anyhow::Result<(usize, Vec<Node>)> {
             let mut kills = 0;
             while !stopped.load(Ordering::SeqCst) || kills < min_kills {
                 std::thread::sleep(Duration::from_millis(300 + rng.next(600)));
@@ -237,7 +237,7 @@ pub async fn states(
     list.as_array()
         .context("not a list")?
         .iter()
-        .map(|p| Ok((s(&p["payment_id"])?, s(&p["state"])?)))
+        .map(|p| Ok::<_, anyhow::Error>((s(&p["payment_id"])?, s(&p["state"])?)))
         .collect()
 }
 

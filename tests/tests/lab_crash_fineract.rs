@@ -16,7 +16,6 @@ use kipochi_e2e::crash::{
 };
 use kipochi_e2e::lab::{fineract_savings, minor_units, prepare};
 use kipochi_e2e::{Proc, temp_dir};
-use serde_json::Value;
 
 const PAYMENTS: usize = 60;
 const MIN_KILLS: usize = 8;
