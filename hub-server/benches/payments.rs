@@ -24,7 +24,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http_body_util::BodyExt;
-use kipochi_core::approval::{self, ApprovalTerms};
+use kipochi_core::api::Quote;
+use kipochi_core::approval;
 use kipochi_core::keys::DeviceKey;
 use kipochi_hub::accounts::{
     AccountId, AccountKind, AccountSystem, Alias, AliasType, Limits, Money, OpenAccount, TransferId,
@@ -105,26 +106,6 @@ async fn customer(state: &AppState, router: &Router, phone: &str, funds: i64) ->
     body["token"].as_str().expect("token").to_string()
 }
 
-/// The terms the wallet signs, built from the quote it received.
-fn terms(quote: &Value, device_id: &str) -> ApprovalTerms {
-    let s = |v: &Value| v.as_str().expect("string").to_string();
-    ApprovalTerms {
-        payment_id: s(&quote["payment_id"]),
-        payee: approval::Payee {
-            id_type: s(&quote["payee"]["id_type"]),
-            id: s(&quote["payee"]["id"]),
-            name: s(&quote["payee"]["name"]),
-        },
-        amount: s(&quote["amount"]),
-        currency: s(&quote["currency"]),
-        fee: s(&quote["fee"]),
-        total: s(&quote["total"]),
-        expiry: kipochi_core::api::rfc3339_millis(quote["expiry"].as_i64().expect("expiry")),
-        nonce: s(&quote["nonce"]),
-        device_id: device_id.to_string(),
-    }
-}
-
 /// One payment: create (quote), sign, approve; asserts it committed.
 async fn pay(router: &Router, token: &str, key: &DeviceKey) {
     let id = uuid::Uuid::new_v4().to_string();
@@ -136,8 +117,9 @@ async fn pay(router: &Router, token: &str, key: &DeviceKey) {
         "note": null,
     });
     let quote = call(router, "POST", "/api/v1/payments", Some(token), create).await;
+    let quote: Quote = serde_json::from_value(quote).expect("quote");
     let device_id = key.device_id();
-    let signed = approval::sign(&terms(&quote, &device_id), key).expect("sign");
+    let signed = approval::sign(&quote.approval_terms(&device_id), key).expect("sign");
     let approve = json!({"pin": PIN, "device_id": device_id, "signature": signed.signature});
     let path = format!("/api/v1/payments/{id}/approve");
     let done = call(router, "POST", &path, Some(token), approve).await;

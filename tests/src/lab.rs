@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use kipochi_core::api::rfc3339_millis;
-use kipochi_core::approval::{self, ApprovalTerms};
 use kipochi_core::keys::DeviceKey;
+use kipochi_core::money::{Amount, Currency};
+use kipochi_core::qr::{MerchantQr, PartyId, PartyIdType};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::Proc;
+use crate::wallet::sign;
 
 /// Every demo user's PIN.
 pub const PIN: &str = "2580";
@@ -170,6 +171,39 @@ impl Lab {
     }
 }
 
+/// `kipochi-hub lab --prepare --base-port 0 --data-dir DATA` plus `extra`: writes the lab's
+/// configuration (free ports, seed files) without starting anything, for tests that adjust it
+/// and run the processes themselves.
+pub fn prepare(data: &str, extra: &[&str]) -> anyhow::Result<()> {
+    let mut args = vec!["lab", "--prepare", "--base-port", "0", "--data-dir", data];
+    args.extend_from_slice(extra);
+    let out = std::process::Command::new(crate::binary("kipochi-hub")?)
+        .args(&args)
+        .output()?;
+    if !out.status.success() {
+        bail!("lab --prepare: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(())
+}
+
+/// The dynamic QR of Mama Ntilie's till (`BUSINESS` 600200 at greenwallet, a demo merchant) for
+/// `amount` TZS with reference `TABLE-4`, as the till shows it.
+pub fn mama_ntilie_qr(amount: &str) -> anyhow::Result<String> {
+    let till = PartyId {
+        id_type: PartyIdType::Business,
+        identifier: "600200".into(),
+        sub_id: None,
+    };
+    let tzs = Currency::from_alpha("TZS").context("TZS")?;
+    let amount: Amount = amount
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{amount}: {e:?}"))?;
+    MerchantQr::kipochi(&till, "5812", tzs, "TZ", "Mama Ntilie", "Dar")
+        .for_payment(amount, Some("TABLE-4"), None)
+        .encode()
+        .map_err(|e| anyhow::anyhow!("QR: {e:?}"))
+}
+
 /// A savings account as the Fineract double renders it; amounts kept as their exact decimal text.
 #[derive(Debug, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -212,14 +246,7 @@ pub struct TypeId {
 
 /// A Fineract decimal (`4500.000000`) in minor units of a 2-decimal currency, exactly.
 pub fn minor_units(raw: &RawValue) -> anyhow::Result<i64> {
-    let text = raw.get().trim_matches('"');
-    let (whole, frac) = text.split_once('.').unwrap_or((text, ""));
-    let frac = frac.trim_end_matches('0');
-    crate::crash::minor(&if frac.is_empty() {
-        whole.to_string()
-    } else {
-        format!("{whole}.{frac}")
-    })
+    crate::crash::minor(raw.get().trim_matches('"'))
 }
 
 /// The savings account (with its transactions) behind an MSISDN in the Fineract double at `base`
@@ -249,25 +276,4 @@ pub async fn fineract_savings(
     .text()
     .await?;
     Ok(serde_json::from_str(&text)?)
-}
-
-/// Signs a quote's terms with the device key, as the core does.
-pub fn sign(quote: &Value, key: &DeviceKey) -> anyhow::Result<String> {
-    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    let terms = ApprovalTerms {
-        payment_id: s(&quote["payment_id"]),
-        payee: approval::Payee {
-            id_type: s(&quote["payee"]["id_type"]),
-            id: s(&quote["payee"]["id"]),
-            name: s(&quote["payee"]["name"]),
-        },
-        amount: s(&quote["amount"]),
-        currency: s(&quote["currency"]),
-        fee: s(&quote["fee"]),
-        total: s(&quote["total"]),
-        expiry: rfc3339_millis(quote["expiry"].as_i64().unwrap_or_default()),
-        nonce: s(&quote["nonce"]),
-        device_id: key.device_id(),
-    };
-    Ok(approval::sign(&terms, key)?.signature)
 }

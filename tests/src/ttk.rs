@@ -22,6 +22,29 @@ pub fn ttk_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("ttk")
 }
 
+/// Writes a hub's configuration to `cfg` and its demo users to `seed_file`, then starts
+/// `kipochi-hub serve --config CFG --seed SEED` (the hub whose switch is the TTK).
+pub fn start_seeded_hub(
+    cfg: &Path,
+    config: &str,
+    seed_file: &Path,
+    seed: &str,
+) -> anyhow::Result<crate::Proc> {
+    std::fs::write(cfg, config)?;
+    std::fs::write(seed_file, seed)?;
+    let path = |p: &Path| p.to_str().map(str::to_string).context("non-UTF-8 path");
+    crate::Proc::start(
+        "kipochi-hub",
+        &[
+            "serve",
+            "--config",
+            &path(cfg)?,
+            "--seed",
+            &path(seed_file)?,
+        ],
+    )
+}
+
 /// A free loopback port (released for the child to bind).
 pub fn free_port() -> anyhow::Result<u16> {
     let l = std::net::TcpListener::bind("127.0.0.1:0")?;

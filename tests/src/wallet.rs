@@ -101,12 +101,19 @@ impl Wallet {
     /// over the terms the core builds from it.
     pub async fn approve(&self, quote: &Value, pin: &str) -> anyhow::Result<Answer> {
         let key = self.key.as_ref().context("no device registered")?;
-        let q: Quote = serde_json::from_value(quote.clone())?;
-        let signed = approval::sign(&q.approval_terms(&key.device_id()), key)?;
-        let body = json!({"pin": pin, "device_id": key.device_id(), "signature": signed.signature});
-        let path = format!("/api/v1/payments/{}/approve", q.payment_id);
+        let id = quote["payment_id"].as_str().context("no payment_id")?;
+        let body =
+            json!({"pin": pin, "device_id": key.device_id(), "signature": sign(quote, key)?});
+        let path = format!("/api/v1/payments/{id}/approve");
         self.call(reqwest::Method::POST, &path, Some(body)).await
     }
+}
+
+/// The device signature (base64url) over the approval terms the core builds from a quote's
+/// JSON (a 200 answer of `POST /api/v1/payments`), exactly as the app signs them.
+pub fn sign(quote: &Value, key: &DeviceKey) -> anyhow::Result<String> {
+    let q: Quote = serde_json::from_value(quote.clone())?;
+    Ok(approval::sign(&q.approval_terms(&key.device_id()), key)?.signature)
 }
 
 /// An exact decimal text in minor units of `currency` (ISO 4217 code), never through a float.

@@ -4,9 +4,7 @@
 //! demo balance). Payments across DFSPs both ways, balances checked through each hub's wallet API
 //! and, for greenwallet, in the double's own savings accounts; a restart keeps the double's books.
 
-use kipochi_core::money::{Amount, Currency};
-use kipochi_core::qr::{MerchantQr, PartyId, PartyIdType};
-use kipochi_e2e::lab::{Lab, Savings};
+use kipochi_e2e::lab::{Lab, Savings, mama_ntilie_qr};
 use kipochi_e2e::temp_dir;
 use serde_json::json;
 
@@ -36,22 +34,7 @@ async fn lab_on_the_fineract_double_pays_across_dfsps_both_ways() {
     let juma = lab.login("bluebank", "255711000001").await.unwrap();
     let juma_key = lab.device("bluebank", &juma, 1).await.unwrap();
     let merchant = lab.login("greenwallet", "255722000003").await.unwrap();
-    let till = PartyId {
-        id_type: PartyIdType::Business,
-        identifier: "600200".into(),
-        sub_id: None,
-    };
-    let qr = MerchantQr::kipochi(
-        &till,
-        "5812",
-        Currency::from_alpha("TZS").unwrap(),
-        "TZ",
-        "Mama Ntilie",
-        "Dar",
-    )
-    .for_payment("4500".parse::<Amount>().unwrap(), Some("TABLE-4"), None)
-    .encode()
-    .unwrap();
+    let qr = mama_ntilie_qr("4500").unwrap();
     let target = json!({"kind": "qr", "payload": qr});
     let (quote, done) = lab
         .pay("bluebank", &juma, &juma_key, target, None)

@@ -24,7 +24,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use kipochi_e2e::ttk::{ADMIN, Ttk, free_port, is_2xx, ttk_dir};
+use kipochi_e2e::ttk::{ADMIN, Ttk, free_port, is_2xx, start_seeded_hub, ttk_dir};
 use kipochi_e2e::wallet::{Wallet, minor};
 use kipochi_e2e::{Proc, temp_dir};
 use serde_json::{Value, json};
@@ -77,19 +77,7 @@ balance = "5000"
 "#;
     let cfg = dir.join("hub.toml");
     let seed_file = dir.join("seed.toml");
-    std::fs::write(&cfg, config).unwrap();
-    std::fs::write(&seed_file, seed).unwrap();
-    Proc::start(
-        "kipochi-hub",
-        &[
-            "serve",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--seed",
-            seed_file.to_str().unwrap(),
-        ],
-    )
-    .unwrap()
+    start_seeded_hub(&cfg, &config, &seed_file, seed).unwrap()
 }
 
 /// Restarts the hub of [`start_hub`] on its data in `dir`, without seeding, with `extra`

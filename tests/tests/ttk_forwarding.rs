@@ -16,7 +16,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use kipochi_e2e::ttk::{Ttk, free_port, is_2xx};
+use kipochi_e2e::ttk::{Ttk, free_port, is_2xx, start_seeded_hub};
 use kipochi_e2e::wallet::{Wallet, minor};
 use kipochi_e2e::{Proc, temp_dir};
 use serde_json::{Value, json};
@@ -80,19 +80,7 @@ fn start_hub(dir: &Path, spec: &HubSpec, switch_port: u16) -> Proc {
     );
     let cfg = dir.join(format!("{}.toml", spec.fsp_id));
     let seed = dir.join(format!("{}-users.toml", spec.fsp_id));
-    std::fs::write(&cfg, config).unwrap();
-    std::fs::write(&seed, spec.seed).unwrap();
-    Proc::start(
-        "kipochi-hub",
-        &[
-            "serve",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--seed",
-            seed.to_str().unwrap(),
-        ],
-    )
-    .unwrap()
+    start_seeded_hub(&cfg, &config, &seed, spec.seed).unwrap()
 }
 
 /// The TTK's configuration, in two phases. The TTK has no account lookup service (ALS/oracle) in

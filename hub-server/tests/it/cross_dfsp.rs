@@ -9,8 +9,8 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use kipochi_core::api::rfc3339_millis;
-use kipochi_core::approval::{self, ApprovalTerms};
+use kipochi_core::api::Quote;
+use kipochi_core::approval;
 use kipochi_core::keys::DeviceKey;
 use kipochi_core::money::{Amount, Currency};
 use kipochi_core::qr::{MerchantQr, PartyId, PartyIdType};
@@ -273,24 +273,12 @@ fn rand_seed() -> [u8; 32] {
         .unwrap()
 }
 
+/// The device signature over the approval terms the core builds from a quote's JSON.
 pub fn signature(quote: &Value, key: &DeviceKey) -> String {
-    let s = |v: &Value| v.as_str().unwrap().to_string();
-    let terms = ApprovalTerms {
-        payment_id: s(&quote["payment_id"]),
-        payee: approval::Payee {
-            id_type: s(&quote["payee"]["id_type"]),
-            id: s(&quote["payee"]["id"]),
-            name: s(&quote["payee"]["name"]),
-        },
-        amount: s(&quote["amount"]),
-        currency: s(&quote["currency"]),
-        fee: s(&quote["fee"]),
-        total: s(&quote["total"]),
-        expiry: rfc3339_millis(quote["expiry"].as_i64().unwrap()),
-        nonce: s(&quote["nonce"]),
-        device_id: key.device_id(),
-    };
-    approval::sign(&terms, key).unwrap().signature
+    let quote: Quote = serde_json::from_value(quote.clone()).unwrap();
+    approval::sign(&quote.approval_terms(&key.device_id()), key)
+        .unwrap()
+        .signature
 }
 
 /// Creates and approves a payment; returns (quote, final payment view).

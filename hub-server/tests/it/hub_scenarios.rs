@@ -7,7 +7,6 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use kipochi_core::approval::{self, ApprovalTerms};
 use kipochi_core::keys::DeviceKey;
 use kipochi_hub::accounts::AccountId;
 use kipochi_hub::auth::{NewUser, Role};
@@ -17,6 +16,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::accounts_contract::fixture::{Backend, Fixture, wallet};
+use crate::cross_dfsp::signature;
 
 macro_rules! for_both {
     ($($name:ident),* $(,)?) => {
@@ -193,7 +193,7 @@ impl Hub {
 
     async fn approve(&self, who: &Customer, quote: &Value, pin: &str) -> (StatusCode, Value) {
         let id = quote["payment_id"].as_str().unwrap();
-        let body = json!({"pin": pin, "device_id": who.key.device_id(), "signature": sign(quote, &who.key)});
+        let body = json!({"pin": pin, "device_id": who.key.device_id(), "signature": signature(quote, &who.key)});
         self.call(
             "POST",
             &format!("/api/v1/payments/{id}/approve"),
@@ -206,26 +206,6 @@ impl Hub {
     async fn bal(&self, who: &Customer) -> (i64, i64) {
         self.fx.bal(who.account).await
     }
-}
-
-fn sign(quote: &Value, key: &DeviceKey) -> String {
-    let s = |v: &Value| v.as_str().unwrap().to_string();
-    let terms = ApprovalTerms {
-        payment_id: s(&quote["payment_id"]),
-        payee: approval::Payee {
-            id_type: s(&quote["payee"]["id_type"]),
-            id: s(&quote["payee"]["id"]),
-            name: s(&quote["payee"]["name"]),
-        },
-        amount: s(&quote["amount"]),
-        currency: s(&quote["currency"]),
-        fee: s(&quote["fee"]),
-        total: s(&quote["total"]),
-        expiry: kipochi_core::api::rfc3339_millis(quote["expiry"].as_i64().unwrap()),
-        nonce: s(&quote["nonce"]),
-        device_id: key.device_id(),
-    };
-    approval::sign(&terms, key).unwrap().signature
 }
 
 const P1: &str = "7a2c1a52-3b7e-4d61-9a57-0c3f8a1b2c01";

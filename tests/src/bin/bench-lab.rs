@@ -8,9 +8,8 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use kipochi_core::api::rfc3339_millis;
-use kipochi_core::approval::{self, ApprovalTerms};
 use kipochi_core::keys::DeviceKey;
+use kipochi_e2e::wallet::sign;
 use kipochi_e2e::{Proc, temp_dir};
 use serde_json::{Value, json};
 
@@ -41,26 +40,6 @@ fn args() -> anyhow::Result<Args> {
         "--seconds must be 1..=600"
     );
     Ok(out)
-}
-
-fn sign(quote: &Value, key: &DeviceKey) -> anyhow::Result<String> {
-    let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    let terms = ApprovalTerms {
-        payment_id: s(&quote["payment_id"]),
-        payee: approval::Payee {
-            id_type: s(&quote["payee"]["id_type"]),
-            id: s(&quote["payee"]["id"]),
-            name: s(&quote["payee"]["name"]),
-        },
-        amount: s(&quote["amount"]),
-        currency: s(&quote["currency"]),
-        fee: s(&quote["fee"]),
-        total: s(&quote["total"]),
-        expiry: rfc3339_millis(quote["expiry"].as_i64().unwrap_or_default()),
-        nonce: s(&quote["nonce"]),
-        device_id: key.device_id(),
-    };
-    Ok(approval::sign(&terms, key)?.signature)
 }
 
 async fn post(

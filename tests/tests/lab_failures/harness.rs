@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use kipochi_core::api::rfc3339_millis;
-use kipochi_core::approval::{self, ApprovalTerms};
 use kipochi_core::keys::DeviceKey;
-use kipochi_e2e::{Proc, TempDir, binary, temp_dir};
+use kipochi_e2e::lab::prepare;
+use kipochi_e2e::wallet::sign;
+use kipochi_e2e::{Proc, TempDir, temp_dir};
 use kipochi_hub::switch::store::{Position, Store, Transfer};
 use serde_json::{Value, json};
 
@@ -91,15 +91,7 @@ impl Lab {
     pub async fn start(setup: Setup) -> Self {
         let dir = temp_dir("lab-failures");
         let data = dir.path().to_string();
-        let out = std::process::Command::new(binary("kipochi-hub").unwrap())
-            .args(["lab", "--prepare", "--base-port", "0", "--data-dir", &data])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        prepare(&data, &[]).unwrap();
         let file = |name: &str| format!("{data}/{name}");
         let read = |name: &str| std::fs::read_to_string(file(name)).unwrap();
 
@@ -396,24 +388,9 @@ where
     }
 }
 
+/// The body of `POST /payments/{id}/approve`: the PIN and the device signature over `quote`.
 pub fn approval_body(quote: &Value, key: &DeviceKey) -> Value {
-    let s = |v: &Value| v.as_str().unwrap().to_string();
-    let terms = ApprovalTerms {
-        payment_id: s(&quote["payment_id"]),
-        payee: approval::Payee {
-            id_type: s(&quote["payee"]["id_type"]),
-            id: s(&quote["payee"]["id"]),
-            name: s(&quote["payee"]["name"]),
-        },
-        amount: s(&quote["amount"]),
-        currency: s(&quote["currency"]),
-        fee: s(&quote["fee"]),
-        total: s(&quote["total"]),
-        expiry: rfc3339_millis(quote["expiry"].as_i64().unwrap()),
-        nonce: s(&quote["nonce"]),
-        device_id: key.device_id(),
-    };
-    let signature = approval::sign(&terms, key).unwrap().signature;
+    let signature = sign(quote, key).unwrap();
     json!({"pin": PIN, "device_id": key.device_id(), "signature": signature})
 }
 
