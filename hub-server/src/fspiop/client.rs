@@ -157,10 +157,9 @@ impl SwitchClient {
         }
         if let Some(body) = body {
             let bytes = canonical::to_string(body).into_bytes();
-            let skip_parties = resource == Resource::Parties
-                && method == Method::PUT
-                && !self.cfg.jws.sign_put_parties;
-            if let (Some(key), false) = (&self.cfg.jws.signing_key, skip_parties) {
+            // Every request with a body (PUT/POST/PATCH, `PUT /parties` callbacks included) is
+            // signed when a key is configured; GETs carry no body and are never signed.
+            if let Some(key) = &self.cfg.jws.signing_key {
                 let signed = SignedHeaders {
                     uri: path.to_owned(),
                     method: method.as_str().to_owned(),

@@ -13,10 +13,9 @@ use super::version::Version;
 /// JWS (`FSPIOP-Signature`) settings.
 #[derive(Clone, Debug, Default)]
 pub struct JwsConfig {
-    /// Key used to sign outgoing PUT/POST/PATCH requests; `None` disables signing.
+    /// Key used to sign every outgoing request with a body (PUT/POST/PATCH, `PUT /parties`
+    /// callbacks included); `None` disables signing. GETs are never signed.
     pub signing_key: Option<SigningKey>,
-    /// Also sign `PUT /parties` callbacks (the reference SDK's `JWS_SIGN_PUT_PARTIES`).
-    pub sign_put_parties: bool,
     /// Verify signatures of incoming requests with a body.
     pub verify_inbound: bool,
     /// Also verify incoming `PUT /parties` callbacks.

@@ -76,7 +76,6 @@ async fn node(
         IlpSecret::new(format!("{fsp}-ilp-secret")),
     );
     cfg.jws.signing_key = Some(SigningKey::from_pem(key).unwrap());
-    cfg.jws.sign_put_parties = true;
     cfg.jws.verify_inbound = true;
     cfg.jws.verify_put_parties = true;
     cfg.jws.peer_keys.insert(

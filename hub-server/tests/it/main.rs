@@ -11,6 +11,7 @@ mod cross_dfsp;
 mod fineract_adapter;
 mod fineract_hub;
 mod fspiop_inbound;
+mod fspiop_jws_out;
 mod fspiop_loopback;
 mod fspiop_vectors;
 mod hub_scenarios;
