@@ -76,9 +76,10 @@ impl Dfsp {
         Self { url, rx }
     }
 
-    /// The next message (3 s at most).
+    /// The next message (15 s at most: generous, since CI machines can be slow and a
+    /// message that does arrive ends the wait at once).
     pub async fn next(&mut self) -> Seen {
-        tokio::time::timeout(Duration::from_secs(3), self.rx.recv())
+        tokio::time::timeout(Duration::from_secs(15), self.rx.recv())
             .await
             .expect("no message in time")
             .unwrap()
