@@ -117,28 +117,34 @@ impl Gray<'_> {
             return out;
         }
         // Second attempt: each pixel is read as its 3×3 mean, which damps sensor noise (at the
-        // cost of fine modules). Horizontal 3-sums per row, then three rows added.
-        let hsum: Vec<u16> = self
-            .px
-            .chunks_exact(w)
-            .flat_map(|row| {
-                (0..w).map(move |x| {
-                    row[x.saturating_sub(1)..(x + 2).min(w)]
-                        .iter()
-                        .map(|&v| u16::from(v))
-                        .sum::<u16>()
-                })
-            })
-            .collect();
+        // cost of fine modules). Horizontal 3-sums per row, then three rows added; the compare
+        // p₃ / n < sum / count × 0.9 is done in integers as p₃ × count × 10 < sum × 9 × n.
+        let mut hsum = vec![0u16; w * h];
+        for (src, dst) in self.px.chunks_exact(w).zip(hsum.chunks_exact_mut(w)) {
+            for (x, d) in dst.iter_mut().enumerate() {
+                let (x0, x1) = (x.saturating_sub(1), (x + 2).min(w));
+                *d = src[x0..x1].iter().map(|&v| u16::from(v)).sum();
+            }
+        }
+        let mut column = vec![0u16; w];
         for y in 0..h {
             let (sy0, sy1) = (y.saturating_sub(1), (y + 2).min(h));
+            column.fill(0);
+            for row in hsum[sy0 * w..sy1 * w].chunks_exact(w) {
+                for (c, &v) in column.iter_mut().zip(row) {
+                    *c += v;
+                }
+            }
             let ny = (sy1 - sy0) as u64;
             let row = &stats[(y / B) * bw..][..bw];
-            for x in 0..w {
-                let p: u64 = (sy0..sy1).map(|yy| u64::from(hsum[yy * w + x])).sum();
-                let n = ((x + 2).min(w) - x.saturating_sub(1)) as u64 * ny;
-                let (sum9, count10) = row[x / B];
-                out[y * w + x] = p * count10 < sum9 * n;
+            let dst = &mut out[y * w..][..w];
+            for (bx, (d, c)) in dst.chunks_mut(B).zip(column.chunks(B)).enumerate() {
+                let (sum9, count10) = row[bx];
+                for (i, (d, &p)) in d.iter_mut().zip(c).enumerate() {
+                    let x = bx * B + i;
+                    let nx = ((x + 2).min(w) - x.saturating_sub(1)) as u64;
+                    *d = u64::from(p) * count10 < sum9 * nx * ny;
+                }
             }
         }
         out
