@@ -7,6 +7,7 @@
 //! disconnected are not replayed). It ends only when cancelled (`on_closed(None)`) or on a final
 //! error such as an expired session (`on_closed("unauthenticated")`).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use kipochi_core::api::Event;
@@ -84,6 +85,9 @@ pub trait HubEventListener: Send + Sync {
 pub struct EventSubscription {
     cancel: CancelHandle,
     task: Mutex<Option<AbortHandle>>,
+    /// Set once the stream is over: by `cancel`, or by the task BEFORE it tells the listener,
+    /// so a `cancel` after `on_closed` reliably answers `false`.
+    ended: Arc<AtomicBool>,
 }
 
 #[uniffi::export]
@@ -96,15 +100,19 @@ impl HubClient {
     ) -> Result<Arc<EventSubscription>, FfiError> {
         let mut stream = self.0.events();
         let cancel = stream.cancel_handle();
+        let ended = Arc::new(AtomicBool::new(false));
+        let ended_in_task = ended.clone();
         let task = runtime::handle()?.spawn(async move {
             loop {
                 match stream.next().await {
                     Some(Ok(event)) => listener.on_event(event.into()),
                     Some(Err(e)) => {
+                        ended_in_task.store(true, Ordering::SeqCst);
                         listener.on_closed(Some(e.code().to_string()));
                         break;
                     }
                     None => {
+                        ended_in_task.store(true, Ordering::SeqCst);
                         listener.on_closed(None);
                         break;
                     }
@@ -114,6 +122,7 @@ impl HubClient {
         Ok(Arc::new(EventSubscription {
             cancel,
             task: Mutex::new(Some(task.abort_handle())),
+            ended,
         }))
     }
 }
@@ -126,7 +135,7 @@ impl EventSubscription {
     pub fn cancel(&self) -> bool {
         let task = self.task.lock().unwrap_or_else(|p| p.into_inner()).take();
         match task {
-            Some(task) if !task.is_finished() => {
+            Some(task) if !task.is_finished() && !self.ended.swap(true, Ordering::SeqCst) => {
                 self.cancel.cancel();
                 true
             }
@@ -140,7 +149,7 @@ impl EventSubscription {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()
-            .is_some_and(|t| !t.is_finished())
+            .is_some_and(|t| !t.is_finished() && !self.ended.load(Ordering::SeqCst))
     }
 }
 
