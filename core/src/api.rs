@@ -133,6 +133,39 @@ pub enum PaymentState {
 }
 
 impl PaymentState {
+    /// Every state, in lifecycle order.
+    pub const ALL: [PaymentState; 9] = [
+        Self::Created,
+        Self::Quoted,
+        Self::Approved,
+        Self::Reserved,
+        Self::Sent,
+        Self::Committed,
+        Self::Declined,
+        Self::Expired,
+        Self::Failed,
+    ];
+
+    /// The wire name (`committed`, …), the same as its JSON form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Quoted => "quoted",
+            Self::Approved => "approved",
+            Self::Reserved => "reserved",
+            Self::Sent => "sent",
+            Self::Committed => "committed",
+            Self::Declined => "declined",
+            Self::Expired => "expired",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The state with this wire name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
     /// Whether no further transition can happen.
     pub fn is_terminal(self) -> bool {
         matches!(
@@ -312,6 +345,16 @@ pub enum Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payment_state_names_are_the_json_names() {
+        for state in PaymentState::ALL {
+            let json = serde_json::to_value(state).unwrap();
+            assert_eq!(json, state.as_str());
+            assert_eq!(PaymentState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(PaymentState::parse("Committed"), None);
+    }
 
     #[test]
     fn targets_and_events_are_tagged_json() {

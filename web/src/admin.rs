@@ -1,7 +1,7 @@
 //! The back office: payment search (state, dates, party), one payment's timeline, and charts of
 //! the payments found (per minute over the last half hour, and by state).
 
-use kipochi_core::api::Payment;
+use kipochi_core::api::{Payment, PaymentState};
 use kipochi_core::api_extra::AdminPayment;
 use kipochi_core::client::{ClientError, PaymentSearch};
 use leptos::prelude::*;
@@ -65,7 +65,7 @@ pub fn Admin() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let result = async {
                 let query = PaymentSearch {
-                    state: STATES.iter().copied().find(|x| state_name(*x) == s),
+                    state: PaymentState::parse(&s),
                     from: day_start(&f)?,
                     // The "to" day is included: search up to the next day's start.
                     to: day_start(&t)?.map(|d| d + DAY_MS),

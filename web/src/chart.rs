@@ -6,31 +6,11 @@ use kipochi_core::api::{Payment, PaymentState};
 use leptos::prelude::*;
 
 /// Every state, in lifecycle order (the order of the by-state chart).
-pub const STATES: [PaymentState; 9] = [
-    PaymentState::Created,
-    PaymentState::Quoted,
-    PaymentState::Approved,
-    PaymentState::Reserved,
-    PaymentState::Sent,
-    PaymentState::Committed,
-    PaymentState::Declined,
-    PaymentState::Expired,
-    PaymentState::Failed,
-];
+pub const STATES: [PaymentState; 9] = PaymentState::ALL;
 
 /// The wire name of a state (`committed`, …).
 pub fn state_name(s: PaymentState) -> &'static str {
-    match s {
-        PaymentState::Created => "created",
-        PaymentState::Quoted => "quoted",
-        PaymentState::Approved => "approved",
-        PaymentState::Reserved => "reserved",
-        PaymentState::Sent => "sent",
-        PaymentState::Committed => "committed",
-        PaymentState::Declined => "declined",
-        PaymentState::Expired => "expired",
-        PaymentState::Failed => "failed",
-    }
+    s.as_str()
 }
 
 /// Payments created in each of the `minutes` whole minutes ending with the one holding `now_ms`

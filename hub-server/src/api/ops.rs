@@ -21,17 +21,7 @@ use crate::http::AppState;
 use crate::payments::FinalLatency;
 
 /// Every payment state, so `/metrics` reports zeros too (stable series for dashboards).
-const STATES: [PaymentState; 9] = [
-    PaymentState::Created,
-    PaymentState::Quoted,
-    PaymentState::Approved,
-    PaymentState::Reserved,
-    PaymentState::Sent,
-    PaymentState::Committed,
-    PaymentState::Declined,
-    PaymentState::Expired,
-    PaymentState::Failed,
-];
+const STATES: [PaymentState; 9] = PaymentState::ALL;
 
 /// Body of `GET /healthz`.
 #[derive(Debug, Serialize, ToSchema)]

@@ -86,32 +86,11 @@ pub struct Event {
 }
 
 pub(super) fn state_str(s: PaymentState) -> &'static str {
-    match s {
-        PaymentState::Created => "created",
-        PaymentState::Quoted => "quoted",
-        PaymentState::Approved => "approved",
-        PaymentState::Reserved => "reserved",
-        PaymentState::Sent => "sent",
-        PaymentState::Committed => "committed",
-        PaymentState::Declined => "declined",
-        PaymentState::Expired => "expired",
-        PaymentState::Failed => "failed",
-    }
+    s.as_str()
 }
 
 pub(super) fn parse_state(s: &str) -> Option<PaymentState> {
-    Some(match s {
-        "created" => PaymentState::Created,
-        "quoted" => PaymentState::Quoted,
-        "approved" => PaymentState::Approved,
-        "reserved" => PaymentState::Reserved,
-        "sent" => PaymentState::Sent,
-        "committed" => PaymentState::Committed,
-        "declined" => PaymentState::Declined,
-        "expired" => PaymentState::Expired,
-        "failed" => PaymentState::Failed,
-        _ => return None,
-    })
+    PaymentState::parse(s)
 }
 
 pub(super) fn direction_str(d: Direction) -> &'static str {
