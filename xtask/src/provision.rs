@@ -25,6 +25,8 @@ pub struct Tools {
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const JNA_JAR: &str = "/usr/share/java/jna.jar";
+/// The JWS conformance test makes its RSA keys with the openssl command.
+const OPENSSL: &str = "/usr/bin/openssl";
 
 impl Tools {
     /// The tools' paths, without installing anything.
@@ -167,12 +169,13 @@ fn wasm_bindgen_cli(root: &Path) -> anyhow::Result<()> {
 
 fn apt_packages() -> anyhow::Result<()> {
     sh::step(
-        "provision: apt chromium chromium-driver libjna-java",
+        "provision: apt chromium chromium-driver libjna-java openssl",
         || {
             let missing: Vec<&str> = [
                 (CHROMIUM, "chromium"),
                 (CHROMEDRIVER, "chromium-driver"),
                 (JNA_JAR, "libjna-java"),
+                (OPENSSL, "openssl"),
             ]
             .iter()
             .filter(|(path, _)| !Path::new(path).exists())
