@@ -34,7 +34,7 @@ pub fn migrate(conn: &Connection, component: &str, migrations: &[&str]) -> rusql
         .optional()?
         .unwrap_or(0);
     for (i, sql) in migrations.iter().enumerate().skip(done) {
-        let tx = conn.unchecked_transaction()?;
+        let tx = write_tx(&conn)?;
         tx.execute_batch(sql)?;
         tx.execute(
             "INSERT INTO kipochi_meta (key, value) VALUES (?1, ?2)
@@ -44,6 +44,15 @@ pub fn migrate(conn: &Connection, component: &str, migrations: &[&str]) -> rusql
         tx.commit()?;
     }
     Ok(())
+}
+
+/// A transaction that will write, holding SQLite's write lock from its first statement
+/// (`BEGIN IMMEDIATE`). The hub opens one connection per store on the same file: a deferred
+/// transaction that reads and then writes cannot wait for a concurrent writer (SQLite answers
+/// "database is locked" at once instead of using the busy timeout), so every read-then-write
+/// transaction starts here.
+pub fn write_tx(conn: &Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
 }
 
 /// A column held a value the code cannot interpret (a corrupt or foreign row).

@@ -91,7 +91,7 @@ impl IdempotencyStore {
         now: i64,
     ) -> Result<Begin> {
         let conn = self.conn()?;
-        let tx = conn.unchecked_transaction()?;
+        let tx = crate::db::write_tx(&conn)?;
         let found: Option<(String, Vec<u8>, Option<String>)> = tx
             .query_row(
                 "SELECT owner, request_hash, response FROM idempotency WHERE scope = ?1 AND key = ?2",

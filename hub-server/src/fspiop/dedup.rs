@@ -210,8 +210,8 @@ fn load(conn: &Connection, resource: Resource, id: &str) -> Result<Option<Entry>
 
 impl DuplicateStore for SqliteStore {
     fn begin(&self, resource: Resource, id: &str, hash: &str) -> Result<Begin, Error> {
-        let mut conn = self.lock()?;
-        let tx = conn.transaction()?;
+        let conn = self.lock()?;
+        let tx = crate::db::write_tx(&conn)?;
         let now = now_ms();
         let decision = decide(load(&tx, resource, id)?.as_ref(), hash, self.stale_ms, now);
         if decision == Begin::New {

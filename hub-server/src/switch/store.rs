@@ -274,7 +274,7 @@ impl Store {
     /// Prepares `t` (state ignored): duplicate check, cap check against `cap`, reservation.
     pub fn prepare(&self, t: &Transfer, cap: i64) -> Result<Prepared> {
         let conn = self.lock();
-        let tx = conn.unchecked_transaction()?;
+        let tx = crate::db::write_tx(&conn)?;
         if let Some(old) = get(&tx, &t.id)? {
             return Ok(if old.hash == t.hash {
                 Prepared::Duplicate(Box::new(old))
@@ -366,7 +366,7 @@ impl Store {
         apply: impl FnOnce(&Connection, &Transfer) -> Result<()>,
     ) -> Result<Finished> {
         let conn = self.lock();
-        let tx = conn.unchecked_transaction()?;
+        let tx = crate::db::write_tx(&conn)?;
         let Some(t) = get(&tx, id)? else {
             return Ok(Finished::NotReserved(None));
         };

@@ -74,7 +74,8 @@ async fn payer(
         None,
         json!({"phone": phone, "pin": PIN}),
     )
-    .await?;
+    .await
+    .context("payer login")?;
     let token = login["token"].as_str().context("no token")?.to_string();
     let key = DeviceKey::from_secret_bytes(&[seed; 32]);
     post(
@@ -83,7 +84,8 @@ async fn payer(
         Some(&token),
         json!({"public_key": key.public_key().to_base64url(), "label": "bench"}),
     )
-    .await?;
+    .await
+    .context("device registration")?;
     let (mut latencies, mut errors) = (Vec::new(), 0);
     while Instant::now() < until {
         let started = Instant::now();
@@ -124,6 +126,22 @@ fn children(pid: u32) -> Vec<u32> {
         .split_whitespace()
         .filter_map(|p| p.parse().ok())
         .collect()
+}
+
+/// The WARN and ERROR lines of the lab's logs (the data folder is removed on exit).
+fn print_log_problems(data: &str) {
+    let Ok(dir) = std::fs::read_dir(std::path::Path::new(data).join("logs")) else {
+        return;
+    };
+    for entry in dir.flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        for line in text
+            .lines()
+            .filter(|l| l.contains("WARN") || l.contains("ERROR"))
+        {
+            eprintln!("{}: {line}", entry.file_name().to_string_lossy());
+        }
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -173,9 +191,16 @@ async fn main() -> anyhow::Result<()> {
     }
     let (mut latencies, mut errors) = (Vec::new(), 0);
     for t in tasks {
-        let (l, e) = t.await??;
-        latencies.extend(l);
-        errors += e;
+        match t.await? {
+            Ok((l, e)) => {
+                latencies.extend(l);
+                errors += e;
+            }
+            Err(e) => {
+                print_log_problems(data.path());
+                return Err(e);
+            }
+        }
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort();
