@@ -34,7 +34,7 @@ pub fn migrate(conn: &Connection, component: &str, migrations: &[&str]) -> rusql
         .optional()?
         .unwrap_or(0);
     for (i, sql) in migrations.iter().enumerate().skip(done) {
-        let tx = write_tx(&conn)?;
+        let tx = write_tx(conn)?;
         tx.execute_batch(sql)?;
         tx.execute(
             "INSERT INTO kipochi_meta (key, value) VALUES (?1, ?2)
