@@ -79,6 +79,14 @@ pub struct AuthSection {
     pub session_ttl_secs: u64,
     pub lockout_secs: u64,
     pub activation_ttl_hours: u64,
+    /// How long a PIN that passed the full Argon2id check is remembered in memory, so the same
+    /// user's next approvals skip the slow hash (0: every check is a full one). At most 3600.
+    #[serde(default = "default_pin_memory_secs")]
+    pub pin_memory_secs: u64,
+}
+
+fn default_pin_memory_secs() -> u64 {
+    300
 }
 
 /// Log output.
@@ -118,6 +126,7 @@ impl Default for Config {
                 session_ttl_secs: 900,
                 lockout_secs: 1800,
                 activation_ttl_hours: 168,
+                pin_memory_secs: default_pin_memory_secs(),
             },
             fees: crate::ledger::FeeSchedule::default(),
             accounts: crate::fineract::AccountsSection::default(),
@@ -239,6 +248,12 @@ impl Config {
                 reason: "must be > 0".into(),
             });
         }
+        if self.auth.pin_memory_secs > 3600 {
+            return Err(ConfigError::Invalid {
+                key: "auth.pin_memory_secs",
+                reason: "between 0 and 3600".into(),
+            });
+        }
         if self.auth.activation_ttl_hours == 0 {
             return Err(ConfigError::Invalid {
                 key: "auth.activation_ttl_hours",
@@ -288,6 +303,7 @@ impl Config {
             session_ttl_ms: secs(self.auth.session_ttl_secs),
             lockout_ms: secs(self.auth.lockout_secs),
             activation_ttl_ms: secs(self.auth.activation_ttl_hours.saturating_mul(3600)),
+            pin_memory_ms: secs(self.auth.pin_memory_secs),
         }
     }
 }
@@ -446,5 +462,16 @@ mod tests {
         let a = Config::default().auth_config();
         assert_eq!(a.session_ttl_ms, 900_000);
         assert_eq!(a.activation_ttl_ms, 168 * 3600 * 1000);
+        assert_eq!(a.pin_memory_ms, 300_000);
+        let dir = tmp();
+        let path = write(&dir, "[auth]\npin_memory_secs = 0\n");
+        let c = Config::load_with_env(Some(&path), no_env()).unwrap();
+        assert_eq!(c.auth_config().pin_memory_ms, 0);
+        let path = write(&dir, "[auth]\npin_memory_secs = 3601\n");
+        let err = Config::load_with_env(Some(&path), no_env())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("auth.pin_memory_secs"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

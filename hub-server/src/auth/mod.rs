@@ -7,6 +7,7 @@
 mod argon_memory;
 mod pin;
 mod store;
+mod verified;
 
 pub use pin::{PinHasher, validate_new_pin};
 pub use store::{Role, Session, User, UserStatus, parse_role, role_str};
@@ -34,6 +35,9 @@ pub struct AuthConfig {
     pub lockout_ms: i64,
     /// Lifetime of an activation code handed out at onboarding.
     pub activation_ttl_ms: i64,
+    /// How long a PIN that passed the full Argon2id check is remembered (in memory, as a keyed
+    /// tag) so the same user's next approvals skip the slow hash; 0 disables it.
+    pub pin_memory_ms: i64,
 }
 
 impl Default for AuthConfig {
@@ -42,6 +46,7 @@ impl Default for AuthConfig {
             session_ttl_ms: 15 * 60 * 1000,
             lockout_ms: 30 * 60 * 1000,
             activation_ttl_ms: 7 * 24 * 60 * 60 * 1000,
+            pin_memory_ms: 5 * 60 * 1000,
         }
     }
 }
@@ -63,6 +68,10 @@ pub struct Auth {
     conn: Mutex<Connection>,
     hasher: PinHasher,
     config: AuthConfig,
+    verified: verified::VerifiedPins,
+    /// Full (Argon2) secret checks made, for tests of the PIN memory.
+    #[cfg(test)]
+    full_checks: std::sync::atomic::AtomicU32,
 }
 
 impl Auth {
@@ -72,7 +81,10 @@ impl Auth {
         Ok(Self {
             conn: Mutex::new(conn),
             hasher,
+            verified: verified::VerifiedPins::new(config.pin_memory_ms),
             config,
+            #[cfg(test)]
+            full_checks: Default::default(),
         })
     }
 
@@ -136,6 +148,7 @@ impl Auth {
             pin,
             now,
         )?;
+        self.remember_pin(&rec, pin, now);
         let conn = self.conn()?;
         let token = random_token();
         let session = Session {
@@ -148,21 +161,39 @@ impl Auth {
     }
 
     /// Checks a PIN for a logged-in user (payment approval), with the same lockout as login.
+    ///
+    /// A locked user is refused first. While the user has no failed attempt pending, a PIN that
+    /// passed the full check less than `pin_memory_ms` ago (at login or an earlier approval) is
+    /// accepted from memory ([`verified`]); anything else takes the full, counted Argon2id check.
     pub fn verify_pin(&self, user_id: Uuid, pin: &str, now: i64) -> Result<()> {
-        if self
+        let rec = self
             .conn()
             .map(|c| store::find_by_id(&c, user_id))??
-            .is_none()
+            .ok_or(Error::NotFound("user"))?;
+        if rec.failed_attempts == 0
+            && self.refuse_if_locked(&rec, now).is_ok()
+            && rec
+                .pin_hash
+                .as_deref()
+                .is_some_and(|h| self.verified.matches(user_id, h, pin, now))
         {
-            return Err(Error::NotFound("user"));
+            return Ok(());
         }
-        self.check_secret(
+        self.verified.forget(user_id);
+        let rec = self.check_secret(
             |conn| store::find_by_id(conn, user_id),
             |rec| rec.pin_hash.clone(),
             pin,
             now,
-        )
-        .map(|_| ())
+        )?;
+        self.remember_pin(&rec, pin, now);
+        Ok(())
+    }
+
+    fn remember_pin(&self, rec: &store::UserRecord, pin: &str, now: i64) {
+        if let Some(hash) = &rec.pin_hash {
+            self.verified.remember(rec.user.id, hash, pin, now);
+        }
     }
 
     /// Checks `secret` against the hash `hash_of` takes from the user's record, without holding
@@ -185,6 +216,9 @@ impl Auth {
             let hash = hash_of(&rec);
             (rec, hash)
         };
+        #[cfg(test)]
+        self.full_checks
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if !hash.is_some_and(|h| self.hasher.verify(secret, &h)) {
             return Err(Error::BadCredentials);
         }

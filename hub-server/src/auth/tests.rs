@@ -194,3 +194,84 @@ fn state_survives_reopening_the_database_file() {
     assert_eq!(auth.authenticate(&token, T0).unwrap().phone, "255712000010");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+fn full_checks(auth: &Auth) -> u32 {
+    auth.full_checks.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[test]
+fn a_pin_verified_at_login_is_remembered_for_approvals_until_it_expires() {
+    let auth = auth();
+    let user = active(&auth, "255712000011", "4821");
+    auth.login("255712000011", "4821", T0).unwrap();
+    let before = full_checks(&auth);
+    for i in 0..3 {
+        auth.verify_pin(user.id, "4821", T0 + i).unwrap();
+    }
+    assert_eq!(full_checks(&auth), before, "remembered: no Argon2 check");
+    let later = T0 + AuthConfig::default().pin_memory_ms;
+    auth.verify_pin(user.id, "4821", later).unwrap();
+    assert_eq!(full_checks(&auth), before + 1, "expired: a full check");
+    auth.verify_pin(user.id, "4821", later + 1).unwrap();
+    assert_eq!(full_checks(&auth), before + 1, "remembered again");
+}
+
+#[test]
+fn a_wrong_pin_is_counted_and_the_memory_no_longer_skips_the_check() {
+    let auth = auth();
+    let user = active(&auth, "255712000012", "4821");
+    auth.login("255712000012", "4821", T0).unwrap();
+    assert!(matches!(
+        auth.verify_pin(user.id, "0007", T0),
+        Err(Error::BadCredentials)
+    ));
+    let before = full_checks(&auth);
+    auth.verify_pin(user.id, "4821", T0).unwrap();
+    assert_eq!(
+        full_checks(&auth),
+        before + 1,
+        "a failure pending: full check"
+    );
+    // Lockout is exactly as without the memory: five wrong PINs lock even the right one.
+    for _ in 0..MAX_FAILED_ATTEMPTS {
+        let _ = auth.verify_pin(user.id, "0007", T0);
+    }
+    assert!(matches!(
+        auth.verify_pin(user.id, "4821", T0),
+        Err(Error::Locked)
+    ));
+}
+
+#[test]
+fn a_locked_user_is_refused_before_the_memory_is_consulted() {
+    let auth = auth();
+    let user = active(&auth, "255712000013", "4821");
+    auth.verify_pin(user.id, "4821", T0).unwrap();
+    // Locked by wrong logins (another client guessing).
+    for _ in 0..MAX_FAILED_ATTEMPTS {
+        let _ = auth.login("255712000013", "0007", T0);
+    }
+    assert!(matches!(
+        auth.verify_pin(user.id, "4821", T0 + 1),
+        Err(Error::Locked)
+    ));
+}
+
+#[test]
+fn zero_pin_memory_makes_every_check_a_full_one() {
+    let auth = Auth::new(
+        Connection::open_in_memory().unwrap(),
+        PinHasher::fast_for_tests(),
+        AuthConfig {
+            pin_memory_ms: 0,
+            ..AuthConfig::default()
+        },
+    )
+    .unwrap();
+    let user = active(&auth, "255712000014", "4821");
+    auth.login("255712000014", "4821", T0).unwrap();
+    let before = full_checks(&auth);
+    auth.verify_pin(user.id, "4821", T0).unwrap();
+    auth.verify_pin(user.id, "4821", T0).unwrap();
+    assert_eq!(full_checks(&auth), before + 2);
+}
