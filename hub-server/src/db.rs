@@ -15,8 +15,13 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
 }
+
+/// Prepared statements kept per connection: the stores run their SQL through
+/// `prepare_cached`, so the hot paths parse each statement once per connection, not per call.
+pub const STATEMENT_CACHE: usize = 64;
 
 /// Applies the migrations of `component` that have not run yet, each in its own transaction
 /// together with the version bump, so a crash mid-way reruns only the unfinished one.

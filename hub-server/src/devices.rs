@@ -82,11 +82,11 @@ impl DeviceStore {
                 Err(Error::AlreadyExists("device"))
             };
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO devices (device_id, user_id, public_key, label, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![device_id, user_id, key.to_base64url(), label, now],
-        )?;
+        )?
+        .execute(params![device_id, user_id, key.to_base64url(), label, now])?;
         tx.commit()?;
         Ok(DeviceRecord {
             device_id,
@@ -116,12 +116,11 @@ impl DeviceStore {
 
 fn get(conn: &Connection, device_id: &str) -> Result<Option<DeviceRecord>> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT device_id, user_id, public_key, label, created_at FROM devices
              WHERE device_id = ?1",
-            [device_id],
-            row,
-        )
+        )?
+        .query_row([device_id], row)
         .optional()?)
 }
 

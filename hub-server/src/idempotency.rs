@@ -93,19 +93,17 @@ impl IdempotencyStore {
         let conn = self.conn()?;
         let tx = crate::db::write_tx(&conn)?;
         let found: Option<(String, Vec<u8>, Option<String>)> = tx
-            .query_row(
-                "SELECT owner, request_hash, response FROM idempotency WHERE scope = ?1 AND key = ?2",
-                params![scope, key],
+            .prepare_cached("SELECT owner, request_hash, response FROM idempotency WHERE scope = ?1 AND key = ?2")?.query_row(params![scope, key],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
         let outcome = match found {
             None => {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO idempotency (scope, key, owner, request_hash, created_at)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![scope, key, owner, request_hash, now],
-                )?;
+                )?
+                .execute(params![scope, key, owner, request_hash, now])?;
                 Begin::Started
             }
             Some((o, h, _)) if o != owner || h != request_hash => {
@@ -120,11 +118,13 @@ impl IdempotencyStore {
 
     /// Stores the final response of a pending record.
     pub fn complete(&self, scope: &str, key: &str, response: &str, now: i64) -> Result<()> {
-        let n = self.conn()?.execute(
-            "UPDATE idempotency SET response = ?3, completed_at = ?4
+        let n = self
+            .conn()?
+            .prepare_cached(
+                "UPDATE idempotency SET response = ?3, completed_at = ?4
              WHERE scope = ?1 AND key = ?2 AND response IS NULL",
-            params![scope, key, response, now],
-        )?;
+            )?
+            .execute(params![scope, key, response, now])?;
         if n == 1 {
             Ok(())
         } else {
@@ -135,20 +135,20 @@ impl IdempotencyStore {
     /// Removes a pending record whose work was refused before any side effect took place, so the
     /// key can be used again. Finished records are never removed.
     pub fn abandon(&self, scope: &str, key: &str) -> Result<()> {
-        self.conn()?.execute(
-            "DELETE FROM idempotency WHERE scope = ?1 AND key = ?2 AND response IS NULL",
-            params![scope, key],
-        )?;
+        self.conn()?
+            .prepare_cached(
+                "DELETE FROM idempotency WHERE scope = ?1 AND key = ?2 AND response IS NULL",
+            )?
+            .execute(params![scope, key])?;
         Ok(())
     }
 
     /// Whether any record (pending or finished) exists under `key`.
     pub fn exists(&self, scope: &str, key: &str) -> Result<bool> {
-        let n: i64 = self.conn()?.query_row(
-            "SELECT COUNT(*) FROM idempotency WHERE scope = ?1 AND key = ?2",
-            params![scope, key],
-            |r| r.get(0),
-        )?;
+        let n: i64 = self
+            .conn()?
+            .prepare_cached("SELECT COUNT(*) FROM idempotency WHERE scope = ?1 AND key = ?2")?
+            .query_row(params![scope, key], |r| r.get(0))?;
         Ok(n > 0)
     }
 
@@ -173,9 +173,8 @@ impl IdempotencyStore {
     /// Cheap liveness check of the underlying database (for `/readyz`).
     pub fn check(&self) -> Result<()> {
         self.conn()?
-            .query_row("SELECT COUNT(*) FROM idempotency", [], |r| {
-                r.get::<_, i64>(0)
-            })?;
+            .prepare_cached("SELECT COUNT(*) FROM idempotency")?
+            .query_row([], |r| r.get::<_, i64>(0))?;
         Ok(())
     }
 }

@@ -103,12 +103,14 @@ pub(super) fn insert_user(
     activation_hash: &str,
     activation_expires_at: i64,
 ) -> Result<()> {
-    let inserted = conn.execute(
-        "INSERT INTO users (id, phone, display_name, role, kyc_tier, account_id,
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO users (id, phone, display_name, role, kyc_tier, account_id,
                             activation_hash, activation_expires_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (phone) DO NOTHING",
-        params![
+        )?
+        .execute(params![
             user.id.to_string(),
             user.phone,
             user.display_name,
@@ -118,8 +120,7 @@ pub(super) fn insert_user(
             activation_hash,
             activation_expires_at,
             user.created_at
-        ],
-    )?;
+        ])?;
     if inserted == 0 {
         return Err(Error::AlreadyExists("phone number"));
     }
@@ -159,25 +160,34 @@ fn record(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
 
 pub(super) fn find_by_phone(conn: &Connection, phone: &str) -> Result<Option<UserRecord>> {
     let sql = format!("{SELECT_USER} WHERE phone = ?1");
-    Ok(conn.query_row(&sql, [phone], record).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([phone], record)
+        .optional()?)
 }
 
 pub(super) fn find_by_account(conn: &Connection, account_id: &str) -> Result<Option<UserRecord>> {
     let sql = format!("{SELECT_USER} WHERE account_id = ?1 LIMIT 1");
-    Ok(conn.query_row(&sql, [account_id], record).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([account_id], record)
+        .optional()?)
 }
 
 pub(super) fn find_by_id(conn: &Connection, id: Uuid) -> Result<Option<UserRecord>> {
     let sql = format!("{SELECT_USER} WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id.to_string()], record).optional()?)
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id.to_string()], record)
+        .optional()?)
 }
 
 pub(super) fn set_pin(conn: &Connection, id: Uuid, pin_hash: &str) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE users SET pin_hash = ?2, activation_hash = NULL, activation_expires_at = NULL,
                           failed_attempts = 0, locked_until = NULL WHERE id = ?1",
-        params![id.to_string(), pin_hash],
-    )?;
+    )?
+    .execute(params![id.to_string(), pin_hash])?;
     Ok(())
 }
 
@@ -187,11 +197,11 @@ pub(super) fn set_activation(
     activation_hash: &str,
     expires_at: i64,
 ) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE users SET activation_hash = ?2, activation_expires_at = ?3
          WHERE id = ?1 AND pin_hash IS NULL",
-        params![id.to_string(), activation_hash, expires_at],
-    )?;
+    )?
+    .execute(params![id.to_string(), activation_hash, expires_at])?;
     Ok(())
 }
 
@@ -201,10 +211,8 @@ pub(super) fn set_failures(
     failed_attempts: u32,
     locked_until: Option<i64>,
 ) -> Result<()> {
-    conn.execute(
-        "UPDATE users SET failed_attempts = ?2, locked_until = ?3 WHERE id = ?1",
-        params![id.to_string(), failed_attempts, locked_until],
-    )?;
+    conn.prepare_cached("UPDATE users SET failed_attempts = ?2, locked_until = ?3 WHERE id = ?1")?
+        .execute(params![id.to_string(), failed_attempts, locked_until])?;
     Ok(())
 }
 
@@ -213,20 +221,17 @@ pub(super) fn reset_failures(conn: &Connection, id: Uuid) -> Result<()> {
 }
 
 pub(super) fn insert_session(conn: &Connection, digest: &[u8], s: &Session) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
-        params![digest, s.user_id.to_string(), s.expires_at],
-    )?;
+    )?
+    .execute(params![digest, s.user_id.to_string(), s.expires_at])?;
     Ok(())
 }
 
 pub(super) fn find_session(conn: &Connection, digest: &[u8]) -> Result<Option<(Uuid, i64)>> {
     let found: Option<(String, i64)> = conn
-        .query_row(
-            "SELECT user_id, expires_at FROM sessions WHERE token_hash = ?1",
-            [digest],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT user_id, expires_at FROM sessions WHERE token_hash = ?1")?
+        .query_row([digest], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     found
         .map(|(id, exp)| {
@@ -238,6 +243,7 @@ pub(super) fn find_session(conn: &Connection, digest: &[u8]) -> Result<Option<(U
 }
 
 pub(super) fn delete_session(conn: &Connection, digest: &[u8]) -> Result<()> {
-    conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [digest])?;
+    conn.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+        .execute([digest])?;
     Ok(())
 }

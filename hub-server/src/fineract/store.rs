@@ -141,6 +141,7 @@ impl Store {
     /// Opens (creating) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, FineractError> {
         let conn = Connection::open(path)?;
+        conn.set_prepared_statement_cache_capacity(crate::db::STATEMENT_CACHE);
         conn.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;
              CREATE TABLE IF NOT EXISTS fineract_transfers (
@@ -175,23 +176,22 @@ impl Store {
     pub async fn transfer(&self, id: TransferId) -> Result<Option<TransferRow>, FineractError> {
         self.run(move |c| {
             let row = c
-                .query_row(
+                .prepare_cached(
                     "SELECT kind, payer, payee, amount, fee, phase, created_ms, updated_ms
                      FROM fineract_transfers WHERE id = ?1",
-                    params![id.0.to_string()],
-                    |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, Option<String>>(1)?,
-                            r.get::<_, Option<String>>(2)?,
-                            r.get::<_, i64>(3)?,
-                            r.get::<_, i64>(4)?,
-                            r.get::<_, String>(5)?,
-                            r.get::<_, i64>(6)?,
-                            r.get::<_, i64>(7)?,
-                        ))
-                    },
-                )
+                )?
+                .query_row(params![id.0.to_string()], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, i64>(6)?,
+                        r.get::<_, i64>(7)?,
+                    ))
+                })
                 .optional()?;
             let Some((kind, payer, payee, amount, fee, phase, created_ms, updated_ms)) = row else {
                 return Ok(None);
@@ -217,21 +217,21 @@ impl Store {
         let inserted = row.clone();
         let changed = self
             .run(move |c| {
-                Ok(c.execute(
+                Ok(c.prepare_cached(
                     "INSERT OR IGNORE INTO fineract_transfers
                      (id, kind, payer, payee, amount, fee, phase, created_ms, updated_ms)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-                    params![
-                        row.id.0.to_string(),
-                        kind_code(row.kind),
-                        row.payer.map(|a| a.0.to_string()),
-                        row.payee.map(|a| a.0.to_string()),
-                        row.amount,
-                        row.fee,
-                        row.phase.code(),
-                        row.created_ms,
-                    ],
-                )?)
+                )?
+                .execute(params![
+                    row.id.0.to_string(),
+                    kind_code(row.kind),
+                    row.payer.map(|a| a.0.to_string()),
+                    row.payee.map(|a| a.0.to_string()),
+                    row.amount,
+                    row.fee,
+                    row.phase.code(),
+                    row.created_ms,
+                ])?)
             })
             .await?;
         if changed == 1 {
@@ -250,10 +250,10 @@ impl Store {
         now_ms: i64,
     ) -> Result<(), FineractError> {
         self.run(move |c| {
-            c.execute(
+            c.prepare_cached(
                 "UPDATE fineract_transfers SET phase = ?2, updated_ms = ?3 WHERE id = ?1",
-                params![id.0.to_string(), phase.code(), now_ms],
-            )?;
+            )?
+            .execute(params![id.0.to_string(), phase.code(), now_ms])?;
             Ok(())
         })
         .await
@@ -262,10 +262,8 @@ impl Store {
     /// Forgets `id` (its first call was refused: nothing happened in Fineract).
     pub async fn delete_transfer(&self, id: TransferId) -> Result<(), FineractError> {
         self.run(move |c| {
-            c.execute(
-                "DELETE FROM fineract_transfers WHERE id = ?1 AND phase = 'sent'",
-                params![id.0.to_string()],
-            )?;
+            c.prepare_cached("DELETE FROM fineract_transfers WHERE id = ?1 AND phase = 'sent'")?
+                .execute(params![id.0.to_string()])?;
             Ok(())
         })
         .await
@@ -280,9 +278,11 @@ impl Store {
         except: TransferId,
     ) -> Result<i64, FineractError> {
         self.run(move |c| {
-            Ok(c.query_row(
+            Ok(c.prepare_cached(
                 "SELECT COALESCE(SUM(amount + fee), 0) FROM fineract_transfers
                  WHERE payer = ?1 AND created_ms >= ?2 AND id != ?3 AND phase != 'released'",
+            )?
+            .query_row(
                 params![payer.0.to_string(), since_ms, except.0.to_string()],
                 |r| r.get(0),
             )?)
@@ -294,9 +294,7 @@ impl Store {
     pub async fn account(&self, id: AccountId) -> Result<Option<AccountRow>, FineractError> {
         self.run(move |c| {
             let row = c
-                .query_row(
-                    "SELECT request, client_id, savings_id, done FROM fineract_accounts WHERE id = ?1",
-                    params![id.0.to_string()],
+                .prepare_cached("SELECT request, client_id, savings_id, done FROM fineract_accounts WHERE id = ?1")?.query_row(params![id.0.to_string()],
                     |r| {
                         Ok((
                             r.get::<_, String>(0)?,
@@ -329,10 +327,10 @@ impl Store {
         let text =
             serde_json::to_string(&request).map_err(|e| FineractError::Store(e.to_string()))?;
         self.run(move |c| {
-            c.execute(
+            c.prepare_cached(
                 "INSERT OR IGNORE INTO fineract_accounts (id, request) VALUES (?1, ?2)",
-                params![id.0.to_string(), text],
-            )?;
+            )?
+            .execute(params![id.0.to_string(), text])?;
             Ok(())
         })
         .await?;
@@ -348,9 +346,7 @@ impl Store {
         let savings = row.savings_id.and_then(|v| i64::try_from(v).ok());
         let done = row.done;
         self.run(move |c| {
-            c.execute(
-                "UPDATE fineract_accounts SET client_id = ?2, savings_id = ?3, done = ?4 WHERE id = ?1",
-                params![id, client, savings, done],
+            c.prepare_cached("UPDATE fineract_accounts SET client_id = ?2, savings_id = ?3, done = ?4 WHERE id = ?1")?.execute(params![id, client, savings, done],
             )?;
             Ok(())
         })

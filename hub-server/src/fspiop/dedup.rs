@@ -182,17 +182,16 @@ impl SqliteStore {
 
 fn load(conn: &Connection, resource: Resource, id: &str) -> Result<Option<Entry>, Error> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT hash, started_ms, callback FROM fspiop_inbound WHERE resource = ?1 AND id = ?2",
-            params![resource.as_str(), id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                ))
-            },
-        )
+        )?
+        .query_row(params![resource.as_str(), id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
         .optional()?;
     row.map(|(hash, started_ms, cb)| {
         let callback = cb
@@ -215,10 +214,8 @@ impl DuplicateStore for SqliteStore {
         let now = now_ms();
         let decision = decide(load(&tx, resource, id)?.as_ref(), hash, self.stale_ms, now);
         if decision == Begin::New {
-            tx.execute(
-                "INSERT INTO fspiop_inbound (resource, id, hash, started_ms, callback) VALUES (?1, ?2, ?3, ?4, NULL)
-                 ON CONFLICT (resource, id) DO UPDATE SET started_ms = excluded.started_ms",
-                params![resource.as_str(), id, hash, now],
+            tx.prepare_cached("INSERT INTO fspiop_inbound (resource, id, hash, started_ms, callback) VALUES (?1, ?2, ?3, ?4, NULL)
+                 ON CONFLICT (resource, id) DO UPDATE SET started_ms = excluded.started_ms")?.execute(params![resource.as_str(), id, hash, now],
             )?;
         }
         tx.commit()?;
@@ -232,10 +229,12 @@ impl DuplicateStore for SqliteStore {
         callback: &StoredCallback,
     ) -> Result<(), Error> {
         let text = serde_json::to_string(callback).map_err(|e| Error::Store(e.to_string()))?;
-        let n = self.lock()?.execute(
-            "UPDATE fspiop_inbound SET callback = ?3 WHERE resource = ?1 AND id = ?2",
-            params![resource.as_str(), id, text],
-        )?;
+        let n = self
+            .lock()?
+            .prepare_cached(
+                "UPDATE fspiop_inbound SET callback = ?3 WHERE resource = ?1 AND id = ?2",
+            )?
+            .execute(params![resource.as_str(), id, text])?;
         if n == 1 {
             Ok(())
         } else {

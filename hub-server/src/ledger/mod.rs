@@ -105,6 +105,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 fn configure(conn: &Connection, sync: Synchronous) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(crate::db::STATEMENT_CACHE);
     conn.pragma_update(None, "foreign_keys", true)?;
     conn.pragma_update(
         None,
@@ -188,6 +189,7 @@ impl Ledger {
                     .map_err(store::storage)?;
                     c.busy_timeout(std::time::Duration::from_secs(5))
                         .map_err(store::storage)?;
+                    c.set_prepared_statement_cache_capacity(crate::db::STATEMENT_CACHE);
                     c
                 }
             };

@@ -190,27 +190,29 @@ pub(crate) fn open_account(
             return Err(AccountError::AliasInUse(alias.kind));
         }
     }
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO accounts (id, kind, currency, display_name, max_balance, max_per_payment,
                                max_daily_debit, allow_negative, created_at_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)",
-        params![
-            req.id.to_string(),
-            req.kind.code(),
-            req.currency.as_str(),
-            wanted.display_name,
-            l.max_balance,
-            l.max_per_payment,
-            l.max_daily_debit,
-            now
-        ],
     )
+    .map_err(storage)?
+    .execute(params![
+        req.id.to_string(),
+        req.kind.code(),
+        req.currency.as_str(),
+        wanted.display_name,
+        l.max_balance,
+        l.max_per_payment,
+        l.max_daily_debit,
+        now
+    ])
     .map_err(storage)?;
     for alias in &wanted.aliases {
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO aliases (alias_type, value, account_id) VALUES (?1, ?2, ?3)",
-            params![alias.kind.code(), alias.value, req.id.to_string()],
         )
+        .map_err(storage)?
+        .execute(params![alias.kind.code(), alias.value, req.id.to_string()])
         .map_err(storage)?;
     }
     Ok(wanted)

@@ -150,11 +150,9 @@ pub(crate) fn account_by_alias(
     alias: &Alias,
 ) -> AccountResult<Option<AccountId>> {
     let id: Option<String> = conn
-        .query_row(
-            "SELECT account_id FROM aliases WHERE alias_type = ?1 AND value = ?2",
-            params![alias.kind.code(), alias.value],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT account_id FROM aliases WHERE alias_type = ?1 AND value = ?2")
+        .map_err(storage)?
+        .query_row(params![alias.kind.code(), alias.value], |r| r.get(0))
         .optional()
         .map_err(storage)?;
     id.map(|s| parse_uuid(&s).map(AccountId)).transpose()
@@ -196,24 +194,24 @@ pub(crate) fn load_transfer(
     id: TransferId,
 ) -> AccountResult<Option<TransferRecord>> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT kind, payer, payee, amount, fee, currency, state, created_at_ms, updated_at_ms
              FROM transfers WHERE id = ?1",
-            [id.to_string()],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, i64>(7)?,
-                    r.get::<_, i64>(8)?,
-                ))
-            },
         )
+        .map_err(storage)?
+        .query_row([id.to_string()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, i64>(8)?,
+            ))
+        })
         .optional()
         .map_err(storage)?;
     let Some((kind, payer, payee, amount, fee, currency, state, created, updated)) = row else {
@@ -292,12 +290,12 @@ pub(crate) fn add_held(conn: &Connection, id: AccountId, delta: i64) -> AccountR
 
 /// Total amount + fee debited from `payer` (held or committed) since the start of `now`'s UTC day.
 pub(crate) fn debited_today(conn: &Connection, payer: AccountId, now: i64) -> AccountResult<i64> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT COALESCE(SUM(amount + fee), 0) FROM transfers
          WHERE payer = ?1 AND created_at_ms >= ?2 AND state IN ('held', 'committed')",
-        params![payer.to_string(), day_start_ms(now)],
-        |r| r.get(0),
     )
+    .map_err(storage)?
+    .query_row(params![payer.to_string(), day_start_ms(now)], |r| r.get(0))
     .map_err(storage)
 }
 
@@ -319,17 +317,18 @@ pub(crate) fn system_account(
         return parse_uuid(&id).map(AccountId);
     }
     let id = AccountId::new_v4();
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO accounts (id, kind, currency, display_name, allow_negative, created_at_ms)
          VALUES (?1, ?2, ?3, ?4, 1, ?5)",
-        params![
-            id.to_string(),
-            kind.code(),
-            currency.as_str(),
-            kind.code(),
-            now
-        ],
     )
+    .map_err(storage)?
+    .execute(params![
+        id.to_string(),
+        kind.code(),
+        currency.as_str(),
+        kind.code(),
+        now
+    ])
     .map_err(storage)?;
     Ok(id)
 }

@@ -194,33 +194,32 @@ impl MerchantStore {
         }
         self.with_tx(|tx| {
             let open: Option<String> = tx
-                .query_row(
+                .prepare_cached(
                     "SELECT id FROM merchant_requests WHERE account_id = ?1 AND reference = ?2
                        AND payment_id IS NULL AND expires_at > ?3 LIMIT 1",
-                    params![new.account_id, new.reference, now],
-                    |r| r.get(0),
-                )
+                )?
+                .query_row(params![new.account_id, new.reference, now], |r| r.get(0))
                 .optional()?;
             if open.is_some() {
                 return Err(MerchantError::ReferenceInUse);
             }
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO merchant_requests (id, user_id, account_id, reference, terminal,
                    amount_minor, currency, payload, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    new.id,
-                    new.user_id,
-                    new.account_id,
-                    new.reference,
-                    new.terminal,
-                    new.amount_minor,
-                    new.currency,
-                    new.payload,
-                    now,
-                    now.saturating_add(REQUEST_TTL_MS)
-                ],
-            )?;
+            )?
+            .execute(params![
+                new.id,
+                new.user_id,
+                new.account_id,
+                new.reference,
+                new.terminal,
+                new.amount_minor,
+                new.currency,
+                new.payload,
+                now,
+                now.saturating_add(REQUEST_TTL_MS)
+            ])?;
             get(tx, &new.id)?.ok_or(MerchantError::Unknown)
         })
     }
@@ -279,11 +278,12 @@ impl MerchantStore {
                 Some(_) => return Err(MerchantError::AlreadyPaid),
                 None => {}
             }
-            let changed = tx.execute(
-                "UPDATE merchant_requests SET payment_id = ?2, paid_at = ?3
+            let changed = tx
+                .prepare_cached(
+                    "UPDATE merchant_requests SET payment_id = ?2, paid_at = ?3
                  WHERE id = ?1 AND payment_id IS NULL",
-                params![id, payment_id, now],
-            );
+                )?
+                .execute(params![id, payment_id, now]);
             match changed {
                 Ok(_) => {}
                 // The payment id paid another request already (UNIQUE).

@@ -383,55 +383,56 @@ fn row(r: &Row<'_>) -> rusqlite::Result<PaymentRecord> {
 
 fn get(tx: &Transaction<'_>, id: &str) -> Result<Option<PaymentRecord>> {
     Ok(tx
-        .query_row(&format!("{SELECT} WHERE id = ?1"), [id], row)
+        .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
+        .query_row([id], row)
         .optional()?)
 }
 fn insert(tx: &Transaction<'_>, p: &PaymentRecord) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO payments (id, direction, state, user_id, account_id, cp_type, cp_id, cp_name,
             cp_fsp, amount_minor, fee_minor, currency, reference, note, internal, quote_id,
             quote_expiry, nonce, ilp_packet, condition, fulfilment, transfer_expiry, request_hash,
             error_code, error_message, created_at, updated_at, transfer_minor, transfer_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
-        params![
-            p.id,
-            direction_str(p.direction),
-            state_str(p.state),
-            p.user_id,
-            p.account_id,
-            p.counterparty.id_type,
-            p.counterparty.id,
-            p.counterparty.name,
-            p.counterparty.fsp_id,
-            p.amount_minor,
-            p.fee_minor,
-            p.currency,
-            p.reference,
-            p.note,
-            p.internal,
-            p.quote_id,
-            p.quote_expiry,
-            p.nonce,
-            p.ilp_packet,
-            p.condition,
-            p.fulfilment,
-            p.transfer_expiry,
-            p.request_hash,
-            p.error_code,
-            p.error_message,
-            p.created_at,
-            p.updated_at,
-            p.transfer_minor,
-            p.transfer_id
-        ],
-    )?;
+    )?
+    .execute(params![
+        p.id,
+        direction_str(p.direction),
+        state_str(p.state),
+        p.user_id,
+        p.account_id,
+        p.counterparty.id_type,
+        p.counterparty.id,
+        p.counterparty.name,
+        p.counterparty.fsp_id,
+        p.amount_minor,
+        p.fee_minor,
+        p.currency,
+        p.reference,
+        p.note,
+        p.internal,
+        p.quote_id,
+        p.quote_expiry,
+        p.nonce,
+        p.ilp_packet,
+        p.condition,
+        p.fulfilment,
+        p.transfer_expiry,
+        p.request_hash,
+        p.error_code,
+        p.error_message,
+        p.created_at,
+        p.updated_at,
+        p.transfer_minor,
+        p.transfer_id
+    ])?;
     Ok(())
 }
 
 fn apply(tx: &Transaction<'_>, id: &str, to: PaymentState, c: &Changes, now: i64) -> Result<()> {
     let cp = c.counterparty.as_ref();
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE payments SET state = ?2, updated_at = ?3,
             cp_type = COALESCE(?4, cp_type), cp_id = COALESCE(?5, cp_id),
             cp_name = COALESCE(?6, cp_name), cp_fsp = COALESCE(?7, cp_fsp),
@@ -443,29 +444,29 @@ fn apply(tx: &Transaction<'_>, id: &str, to: PaymentState, c: &Changes, now: i64
             error_code = COALESCE(?17, error_code), error_message = COALESCE(?18, error_message),
             transfer_minor = COALESCE(?19, transfer_minor), transfer_id = COALESCE(?20, transfer_id)
          WHERE id = ?1",
-        params![
-            id,
-            state_str(to),
-            now,
-            cp.map(|p| &p.id_type),
-            cp.map(|p| &p.id),
-            cp.map(|p| &p.name),
-            cp.map(|p| &p.fsp_id),
-            c.amount_minor,
-            c.fee_minor,
-            c.quote_id,
-            c.quote_expiry,
-            c.nonce,
-            c.ilp_packet,
-            c.condition,
-            c.fulfilment,
-            c.transfer_expiry,
-            c.error_code,
-            c.error_message,
-            c.transfer_minor,
-            c.transfer_id
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        state_str(to),
+        now,
+        cp.map(|p| &p.id_type),
+        cp.map(|p| &p.id),
+        cp.map(|p| &p.name),
+        cp.map(|p| &p.fsp_id),
+        c.amount_minor,
+        c.fee_minor,
+        c.quote_id,
+        c.quote_expiry,
+        c.nonce,
+        c.ilp_packet,
+        c.condition,
+        c.fulfilment,
+        c.transfer_expiry,
+        c.error_code,
+        c.error_message,
+        c.transfer_minor,
+        c.transfer_id
+    ])?;
     Ok(())
 }
 
@@ -477,11 +478,11 @@ fn append_event(
     to: PaymentState,
     detail: Option<&str>,
 ) -> Result<()> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO payment_events (payment_id, seq, at, from_state, to_state, detail)
          VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM payment_events WHERE payment_id = ?1),
                  ?2, ?3, ?4, ?5)",
-        params![id, at, from.map(state_str), state_str(to), detail],
-    )?;
+    )?
+    .execute(params![id, at, from.map(state_str), state_str(to), detail])?;
     Ok(())
 }

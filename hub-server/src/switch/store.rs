@@ -174,7 +174,8 @@ const SELECT: &str = "SELECT id, hash, payer, payee, currency, amount, condition
 
 fn get(conn: &Connection, id: &str) -> Result<Option<Transfer>> {
     let found = conn
-        .query_row(&format!("{SELECT} WHERE id = ?1"), [id], row_to_transfer)
+        .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
+        .query_row([id], row_to_transfer)
         .optional()?;
     found
         .map(|(mut t, s)| {
@@ -186,17 +187,18 @@ fn get(conn: &Connection, id: &str) -> Result<Option<Transfer>> {
 
 fn add_position(conn: &Connection, fsp: &str, cur: &str, pos: i64, res: i64) -> Result<()> {
     // UPDATE first: an UPSERT would check `reserved >= 0` on the never-inserted row.
-    let n = conn.execute(
-        "UPDATE positions SET position = position + ?3, reserved = reserved + ?4
+    let n = conn
+        .prepare_cached(
+            "UPDATE positions SET position = position + ?3, reserved = reserved + ?4
          WHERE fsp_id = ?1 AND currency = ?2",
-        params![fsp, cur, pos, res],
-    )?;
+        )?
+        .execute(params![fsp, cur, pos, res])?;
     if n == 0 {
-        conn.execute(
+        conn.prepare_cached(
             "INSERT INTO positions (fsp_id, currency, position, reserved)
              VALUES (?1, ?2, ?3, ?4)",
-            params![fsp, cur, pos, res],
-        )?;
+        )?
+        .execute(params![fsp, cur, pos, res])?;
     }
     Ok(())
 }
@@ -219,11 +221,12 @@ impl Store {
 
     /// Records (or moves) the owner of a party identifier.
     pub fn set_owner(&self, kind: &str, id: &str, fsp: &str, currency: Option<&str>) -> Result<()> {
-        self.lock().execute(
-            "INSERT INTO oracle (party_type, party_id, fsp_id, currency) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (party_type, party_id) DO UPDATE SET fsp_id = ?3, currency = ?4",
-            params![kind, id, fsp, currency],
-        )?;
+        self.lock()
+            .prepare_cached(
+                "INSERT INTO oracle (party_type, party_id, fsp_id, currency) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (party_type, party_id) DO UPDATE SET fsp_id = ?3, currency = ?4",
+            )?
+            .execute(params![kind, id, fsp, currency])?;
         Ok(())
     }
 
@@ -231,20 +234,19 @@ impl Store {
     pub fn owner(&self, kind: &str, id: &str) -> Result<Option<String>> {
         Ok(self
             .lock()
-            .query_row(
-                "SELECT fsp_id FROM oracle WHERE party_type = ?1 AND party_id = ?2",
-                [kind, id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT fsp_id FROM oracle WHERE party_type = ?1 AND party_id = ?2")?
+            .query_row([kind, id], |r| r.get(0))
             .optional()?)
     }
 
     /// Removes a party identifier if `fsp` owns it; true when removed.
     pub fn delete_owner(&self, kind: &str, id: &str, fsp: &str) -> Result<bool> {
-        let n = self.lock().execute(
-            "DELETE FROM oracle WHERE party_type = ?1 AND party_id = ?2 AND fsp_id = ?3",
-            [kind, id, fsp],
-        )?;
+        let n = self
+            .lock()
+            .prepare_cached(
+                "DELETE FROM oracle WHERE party_type = ?1 AND party_id = ?2 AND fsp_id = ?3",
+            )?
+            .execute([kind, id, fsp])?;
         Ok(n == 1)
     }
 
@@ -252,16 +254,15 @@ impl Store {
     pub fn position(&self, fsp: &str, currency: &str) -> Result<Position> {
         Ok(self
             .lock()
-            .query_row(
+            .prepare_cached(
                 "SELECT position, reserved FROM positions WHERE fsp_id = ?1 AND currency = ?2",
-                [fsp, currency],
-                |r| {
-                    Ok(Position {
-                        position: r.get(0)?,
-                        reserved: r.get(1)?,
-                    })
-                },
-            )
+            )?
+            .query_row([fsp, currency], |r| {
+                Ok(Position {
+                    position: r.get(0)?,
+                    reserved: r.get(1)?,
+                })
+            })
             .optional()?
             .unwrap_or_default())
     }
@@ -283,16 +284,15 @@ impl Store {
             });
         }
         let pos: Position = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT position, reserved FROM positions WHERE fsp_id = ?1 AND currency = ?2",
-                [&t.payer, &t.currency],
-                |r| {
-                    Ok(Position {
-                        position: r.get(0)?,
-                        reserved: r.get(1)?,
-                    })
-                },
-            )
+            )?
+            .query_row([&t.payer, &t.currency], |r| {
+                Ok(Position {
+                    position: r.get(0)?,
+                    reserved: r.get(1)?,
+                })
+            })
             .optional()?
             .unwrap_or_default();
         let after = pos
@@ -306,25 +306,25 @@ impl Store {
         } else {
             (State::Aborted, Some(("4200", "Payer limit error")))
         };
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO transfers (id, hash, payer, payee, currency, amount, condition,
                  expires_at, state, error_code, error_text, version)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
-                t.id,
-                t.hash,
-                t.payer,
-                t.payee,
-                t.currency,
-                t.amount,
-                t.condition,
-                t.expires_at,
-                state.as_str(),
-                error.map(|e| e.0),
-                error.map(|e| e.1),
-                t.version
-            ],
-        )?;
+        )?
+        .execute(params![
+            t.id,
+            t.hash,
+            t.payer,
+            t.payee,
+            t.currency,
+            t.amount,
+            t.condition,
+            t.expires_at,
+            state.as_str(),
+            error.map(|e| e.0),
+            error.map(|e| e.1),
+            t.version
+        ])?;
         tx.commit()?;
         Ok(if within {
             Prepared::Reserved
@@ -338,11 +338,11 @@ impl Store {
         self.finish(id, |tx, t| {
             add_position(tx, &t.payer, &t.currency, t.amount, -t.amount)?;
             add_position(tx, &t.payee, &t.currency, -t.amount, 0)?;
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE transfers SET state = 'COMMITTED', fulfilment = ?2, completed = ?3
                  WHERE id = ?1",
-                params![id, fulfilment, completed],
-            )?;
+            )?
+            .execute(params![id, fulfilment, completed])?;
             Ok(())
         })
     }
@@ -351,11 +351,11 @@ impl Store {
     pub fn abort(&self, id: &str, code: &str, text: &str, completed: &str) -> Result<Finished> {
         self.finish(id, |tx, t| {
             add_position(tx, &t.payer, &t.currency, 0, -t.amount)?;
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE transfers SET state = 'ABORTED', error_code = ?2, error_text = ?3,
                  completed = ?4 WHERE id = ?1",
-                params![id, code, text, completed],
-            )?;
+            )?
+            .execute(params![id, code, text, completed])?;
             Ok(())
         })
     }
