@@ -2,12 +2,13 @@
 //!
 //! Every transition is one SQLite transaction that checks the current state, applies the
 //! changes and appends the timeline event, so a crash leaves either the old or the new state,
-//! never a mix. Creation is idempotent by payment id and request digest.
-
-use std::sync::Mutex;
+//! never a mix. Creation is idempotent by payment id and request digest. Every call runs on the
+//! store's writer thread ([`crate::db::Writer`]): concurrent transitions share one commit (one
+//! fsync), and none is answered before it is durable.
 
 use kipochi_core::api::PaymentState;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
 use super::machine;
 use super::record::{
@@ -104,35 +105,34 @@ CREATE UNIQUE INDEX payments_by_transfer ON payments (transfer_id) WHERE transfe
 ",
 ];
 
-/// The payments table, on one connection (the hub's single writer for payments).
+/// The payments table, on one connection owned by the store's writer thread (the hub's single
+/// writer for payments).
 pub struct PaymentStore {
-    conn: Mutex<Connection>,
+    writer: crate::db::Writer,
 }
 
 impl PaymentStore {
     /// Opens the store on `conn`, applying missing migrations.
     pub fn new(conn: Connection) -> Result<Self> {
         migrate(&conn)?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-        })
+        let writer = crate::db::Writer::start("payments-writer", conn)
+            .map_err(|_| StoreError::Corrupt("cannot start the writer thread"))?;
+        Ok(Self { writer })
     }
 
-    fn with_tx<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self
-            .conn
-            .lock()
-            .map_err(|_| StoreError::Corrupt("lock poisoned"))?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+    /// Runs `f` in the writer's next group transaction (inside its own savepoint).
+    fn with_tx<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.writer.run(f)
     }
 
     /// Stores a new payment in its initial state, or returns the existing one when the same
     /// id arrives again with the same request digest.
     pub fn create(&self, p: &PaymentRecord) -> Result<Created> {
-        self.with_tx(|tx| {
+        let p = p.clone();
+        self.with_tx(move |tx| {
             if let Some(existing) = get(tx, &p.id)? {
                 return if existing.request_hash == p.request_hash {
                     Ok(Created::Existing(existing))
@@ -140,15 +140,16 @@ impl PaymentStore {
                     Err(StoreError::Conflict)
                 };
             }
-            insert(tx, p)?;
+            insert(tx, &p)?;
             append_event(tx, &p.id, p.created_at, None, p.state, None)?;
-            Ok(Created::New(p.clone()))
+            Ok(Created::New(p))
         })
     }
 
     /// Reads one payment.
     pub fn get(&self, id: &str) -> Result<PaymentRecord> {
-        self.with_tx(|tx| get(tx, id)?.ok_or(StoreError::NotFound))
+        let id = id.to_string();
+        self.with_tx(move |tx| get(tx, &id)?.ok_or(StoreError::NotFound))
     }
 
     /// Moves a payment from `from` to `to` with `changes`, atomically.
@@ -162,7 +163,9 @@ impl PaymentStore {
         changes: Changes,
         now: i64,
     ) -> Result<PaymentRecord> {
-        self.with_tx(|tx| {
+        let id = id.to_string();
+        self.with_tx(move |tx| {
+            let id = id.as_str();
             let current = get(tx, id)?.ok_or(StoreError::NotFound)?;
             if current.state == to {
                 return Ok(current);
@@ -185,7 +188,10 @@ impl PaymentStore {
     /// The incoming payment carrying FSPIOP transfer `transfer_id`, if any.
     pub fn by_transfer_id(&self, transfer_id: &str) -> Result<Option<PaymentRecord>> {
         Ok(self
-            .query("WHERE transfer_id = ?1", params![transfer_id])?
+            .query(
+                "WHERE transfer_id = ?1",
+                vec![transfer_id.to_string().into()],
+            )?
             .into_iter()
             .next())
     }
@@ -195,7 +201,7 @@ impl PaymentStore {
         self.query(
             "WHERE state NOT IN ('committed', 'declined', 'expired', 'failed')
              ORDER BY created_at, id",
-            params![],
+            Vec::new(),
         )
     }
 
@@ -208,7 +214,11 @@ impl PaymentStore {
     ) -> Result<Vec<PaymentRecord>> {
         self.query(
             "WHERE user_id = ?1 AND created_at < ?2 ORDER BY created_at DESC, id DESC LIMIT ?3",
-            params![user_id, before.unwrap_or(i64::MAX), limit],
+            vec![
+                user_id.to_string().into(),
+                before.unwrap_or(i64::MAX).into(),
+                i64::from(limit).into(),
+            ],
         )
     }
 
@@ -218,12 +228,14 @@ impl PaymentStore {
             "WHERE (?1 IS NULL OR state = ?1) AND created_at >= ?2 AND created_at < ?3
                AND (?4 IS NULL OR cp_id = ?4 OR user_id = ?4 OR account_id = ?4)
              ORDER BY created_at DESC, id DESC LIMIT ?5",
-            params![
-                filter.state.map(state_str),
-                filter.from.unwrap_or(i64::MIN),
-                filter.to.unwrap_or(i64::MAX),
-                filter.party,
-                filter.limit
+            vec![
+                filter
+                    .state
+                    .map_or(Value::Null, |st| state_str(st).to_string().into()),
+                filter.from.unwrap_or(i64::MIN).into(),
+                filter.to.unwrap_or(i64::MAX).into(),
+                filter.party.clone().map_or(Value::Null, Value::from),
+                i64::from(filter.limit).into(),
             ],
         )
     }
@@ -231,7 +243,8 @@ impl PaymentStore {
     /// Counts of payments per state (for metrics and the admin chart).
     pub fn counts_by_state(&self) -> Result<Vec<(PaymentState, u64)>> {
         self.with_tx(|tx| {
-            let mut stmt = tx.prepare("SELECT state, COUNT(*) FROM payments GROUP BY state")?;
+            let mut stmt =
+                tx.prepare_cached("SELECT state, COUNT(*) FROM payments GROUP BY state")?;
             let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))?;
             let mut out = Vec::new();
             for row in rows {
@@ -253,11 +266,12 @@ impl PaymentStore {
             "SELECT state, COUNT(*), SUM(updated_at - created_at){buckets} FROM payments \
              WHERE state IN ('committed', 'declined', 'expired', 'failed') GROUP BY state"
         );
-        self.with_tx(|tx| {
-            let mut stmt = tx.prepare(&sql)?;
+        let bounds = bounds_ms.len();
+        self.with_tx(move |tx| {
+            let mut stmt = tx.prepare_cached(&sql)?;
             let rows = stmt.query_map([], |r| {
-                let mut cumulative = Vec::with_capacity(bounds_ms.len());
-                for i in 0..bounds_ms.len() {
+                let mut cumulative = Vec::with_capacity(bounds);
+                for i in 0..bounds {
                     cumulative.push(r.get::<_, u64>(3 + i)?);
                 }
                 Ok((
@@ -283,12 +297,13 @@ impl PaymentStore {
 
     /// The payment's timeline, oldest first.
     pub fn timeline(&self, id: &str) -> Result<Vec<Event>> {
-        self.with_tx(|tx| {
-            let mut stmt = tx.prepare(
+        let id = id.to_string();
+        self.with_tx(move |tx| {
+            let mut stmt = tx.prepare_cached(
                 "SELECT seq, at, from_state, to_state, detail FROM payment_events
                  WHERE payment_id = ?1 ORDER BY seq",
             )?;
-            let rows = stmt.query_map([id], |r| {
+            let rows = stmt.query_map([&id], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
@@ -315,10 +330,10 @@ impl PaymentStore {
         })
     }
 
-    fn query(&self, clause: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<PaymentRecord>> {
-        self.with_tx(|tx| {
-            let mut stmt = tx.prepare(&format!("{SELECT} {clause}"))?;
-            let rows = stmt.query_map(params, row)?;
+    fn query(&self, clause: &'static str, params: Vec<Value>) -> Result<Vec<PaymentRecord>> {
+        self.with_tx(move |tx| {
+            let mut stmt = tx.prepare_cached(&format!("{SELECT} {clause}"))?;
+            let rows = stmt.query_map(params_from_iter(params), row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -381,13 +396,13 @@ fn row(r: &Row<'_>) -> rusqlite::Result<PaymentRecord> {
     })
 }
 
-fn get(tx: &Transaction<'_>, id: &str) -> Result<Option<PaymentRecord>> {
+fn get(tx: &Connection, id: &str) -> Result<Option<PaymentRecord>> {
     Ok(tx
         .prepare_cached(&format!("{SELECT} WHERE id = ?1"))?
         .query_row([id], row)
         .optional()?)
 }
-fn insert(tx: &Transaction<'_>, p: &PaymentRecord) -> Result<()> {
+fn insert(tx: &Connection, p: &PaymentRecord) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO payments (id, direction, state, user_id, account_id, cp_type, cp_id, cp_name,
             cp_fsp, amount_minor, fee_minor, currency, reference, note, internal, quote_id,
@@ -430,7 +445,7 @@ fn insert(tx: &Transaction<'_>, p: &PaymentRecord) -> Result<()> {
     Ok(())
 }
 
-fn apply(tx: &Transaction<'_>, id: &str, to: PaymentState, c: &Changes, now: i64) -> Result<()> {
+fn apply(tx: &Connection, id: &str, to: PaymentState, c: &Changes, now: i64) -> Result<()> {
     let cp = c.counterparty.as_ref();
     tx.prepare_cached(
         "UPDATE payments SET state = ?2, updated_at = ?3,
@@ -471,7 +486,7 @@ fn apply(tx: &Transaction<'_>, id: &str, to: PaymentState, c: &Changes, now: i64
 }
 
 fn append_event(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: &str,
     at: i64,
     from: Option<PaymentState>,

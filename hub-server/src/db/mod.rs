@@ -3,6 +3,10 @@
 //!
 //! The ledger keeps its own database file and migration scheme (`ledger/`).
 
+mod writer;
+
+pub use writer::Writer;
+
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension};
