@@ -1,6 +1,7 @@
 //! Switch clearing throughput: one transfer = prepare (reserve against the net debit cap) plus
 //! commit (move positions), each a durable SQLite transaction (WAL, `synchronous=FULL`) in the
-//! switch store, one caller at a time — the switch's per-transfer storage cost.
+//! switch store, one caller at a time — the switch's per-transfer storage cost — and the same with
+//! 16 callers at once, where concurrent transfers share commits (the store's group-commit writer).
 //! Run: `cargo bench -p kipochi-hub --bench switch`.
 
 use std::time::Duration;
@@ -43,6 +44,36 @@ fn clearing(c: &mut Criterion) {
             );
             let done = store.commit(&t.id, "f", "2026-01-01T00:00:00.000Z");
             assert!(matches!(done, Ok(Finished::Done(_))));
+        })
+    });
+    // 16 callers, each clearing its share of the iterations; the time is the wall time of all.
+    const CALLERS: u64 = 16;
+    group.bench_function("prepare_commit_16_callers", |b| {
+        b.iter_custom(|iters| {
+            let per_caller = iters.div_ceil(CALLERS);
+            let base = n;
+            n += per_caller * CALLERS;
+            let started = std::time::Instant::now();
+            std::thread::scope(|s| {
+                for caller in 0..CALLERS {
+                    let store = &store;
+                    s.spawn(move || {
+                        for i in 0..per_caller {
+                            let t = transfer(base + caller * per_caller + i + 1);
+                            assert_eq!(
+                                store.prepare(&t, i64::MAX).expect("prepare"),
+                                Prepared::Reserved
+                            );
+                            let done = store.commit(&t.id, "f", "2026-01-01T00:00:00.000Z");
+                            assert!(matches!(done, Ok(Finished::Done(_))));
+                        }
+                    });
+                }
+            });
+            // Time per transfer, as criterion divides by `iters`.
+            started
+                .elapsed()
+                .mul_f64(iters as f64 / (per_caller * CALLERS) as f64)
         })
     });
     group.finish();

@@ -1,14 +1,14 @@
 //! The switch's durable state in one SQLite file (WAL, full fsync): the ALS oracle, participant
 //! positions and transfers. Every position change happens in the same transaction as the
 //! transfer state change that causes it, so a crash never leaves a reservation without its
-//! transfer or the reverse.
+//! transfer or the reverse. All calls run on the store's writer thread ([`db::Writer`]), so
+//! concurrent transfers share a commit (one fsync) and none is answered before it is durable.
 //!
 //! Positions follow Mojaloop: a participant's `position` is what it owes the scheme (payer
 //! +amount, payee −amount on commit); `reserved` is the sum of its prepared, unfinished
 //! transfers. A prepare is accepted while `position + reserved + amount <= net debit cap`.
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -143,7 +143,8 @@ pub struct Position {
 
 /// The durable store.
 pub struct Store {
-    conn: Mutex<Connection>,
+    /// Owns the connection; every call runs there, concurrent ones share a commit.
+    writer: db::Writer,
 }
 
 fn row_to_transfer(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Transfer, String)> {
@@ -203,159 +204,182 @@ fn add_position(conn: &Connection, fsp: &str, cur: &str, pos: i64, res: i64) -> 
     Ok(())
 }
 
+/// The body of [`Store::prepare`], in the writer's transaction.
+fn prepare(tx: &Connection, t: &Transfer, cap: i64) -> Result<Prepared> {
+    if let Some(old) = get(tx, &t.id)? {
+        return Ok(if old.hash == t.hash {
+            Prepared::Duplicate(Box::new(old))
+        } else {
+            Prepared::Modified
+        });
+    }
+    let pos: Position = tx
+        .prepare_cached(
+            "SELECT position, reserved FROM positions WHERE fsp_id = ?1 AND currency = ?2",
+        )?
+        .query_row([&t.payer, &t.currency], |r| {
+            Ok(Position {
+                position: r.get(0)?,
+                reserved: r.get(1)?,
+            })
+        })
+        .optional()?
+        .unwrap_or_default();
+    let after = pos
+        .position
+        .checked_add(pos.reserved)
+        .and_then(|v| v.checked_add(t.amount));
+    let within = after.is_some_and(|v| v <= cap);
+    let (state, error) = if within {
+        add_position(tx, &t.payer, &t.currency, 0, t.amount)?;
+        (State::Reserved, None)
+    } else {
+        (State::Aborted, Some(("4200", "Payer limit error")))
+    };
+    tx.prepare_cached(
+        "INSERT INTO transfers (id, hash, payer, payee, currency, amount, condition,
+             expires_at, state, error_code, error_text, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        t.id,
+        t.hash,
+        t.payer,
+        t.payee,
+        t.currency,
+        t.amount,
+        t.condition,
+        t.expires_at,
+        state.as_str(),
+        error.map(|e| e.0),
+        error.map(|e| e.1),
+        t.version
+    ])?;
+    Ok(if within {
+        Prepared::Reserved
+    } else {
+        Prepared::CapExceeded
+    })
+}
+
 impl Store {
     /// Opens (creating) `switch.sqlite3` in `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir)?;
         let conn = db::open(&dir.join("switch.sqlite3"))?;
         db::migrate(&conn, "switch", MIGRATIONS)?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-        })
+        let writer = db::Writer::start("switch-writer", conn)?;
+        Ok(Self { writer })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave a half-applied SQLite transaction.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    /// Runs `f` in the writer's next group transaction (inside its own savepoint).
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.writer.run(f)
     }
 
     /// Records (or moves) the owner of a party identifier.
     pub fn set_owner(&self, kind: &str, id: &str, fsp: &str, currency: Option<&str>) -> Result<()> {
-        self.lock()
-            .prepare_cached(
+        let (kind, id, fsp, currency) = (
+            kind.to_string(),
+            id.to_string(),
+            fsp.to_string(),
+            currency.map(str::to_string),
+        );
+        self.run(move |conn| {
+            conn.prepare_cached(
                 "INSERT INTO oracle (party_type, party_id, fsp_id, currency) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (party_type, party_id) DO UPDATE SET fsp_id = ?3, currency = ?4",
             )?
             .execute(params![kind, id, fsp, currency])?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The FSP owning a party identifier.
     pub fn owner(&self, kind: &str, id: &str) -> Result<Option<String>> {
-        Ok(self
-            .lock()
-            .prepare_cached("SELECT fsp_id FROM oracle WHERE party_type = ?1 AND party_id = ?2")?
-            .query_row([kind, id], |r| r.get(0))
-            .optional()?)
+        let (kind, id) = (kind.to_string(), id.to_string());
+        self.run(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT fsp_id FROM oracle WHERE party_type = ?1 AND party_id = ?2",
+                )?
+                .query_row([kind, id], |r| r.get(0))
+                .optional()?)
+        })
     }
 
     /// Removes a party identifier if `fsp` owns it; true when removed.
     pub fn delete_owner(&self, kind: &str, id: &str, fsp: &str) -> Result<bool> {
-        let n = self
-            .lock()
-            .prepare_cached(
-                "DELETE FROM oracle WHERE party_type = ?1 AND party_id = ?2 AND fsp_id = ?3",
-            )?
-            .execute([kind, id, fsp])?;
-        Ok(n == 1)
+        let (kind, id, fsp) = (kind.to_string(), id.to_string(), fsp.to_string());
+        self.run(move |conn| {
+            let n = conn
+                .prepare_cached(
+                    "DELETE FROM oracle WHERE party_type = ?1 AND party_id = ?2 AND fsp_id = ?3",
+                )?
+                .execute([kind, id, fsp])?;
+            Ok(n == 1)
+        })
     }
 
     /// A participant's position (zero when it never transacted).
     pub fn position(&self, fsp: &str, currency: &str) -> Result<Position> {
-        Ok(self
-            .lock()
-            .prepare_cached(
-                "SELECT position, reserved FROM positions WHERE fsp_id = ?1 AND currency = ?2",
-            )?
-            .query_row([fsp, currency], |r| {
-                Ok(Position {
-                    position: r.get(0)?,
-                    reserved: r.get(1)?,
+        let (fsp, currency) = (fsp.to_string(), currency.to_string());
+        self.run(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT position, reserved FROM positions WHERE fsp_id = ?1 AND currency = ?2",
+                )?
+                .query_row([fsp, currency], |r| {
+                    Ok(Position {
+                        position: r.get(0)?,
+                        reserved: r.get(1)?,
+                    })
                 })
-            })
-            .optional()?
-            .unwrap_or_default())
+                .optional()?
+                .unwrap_or_default())
+        })
     }
 
     /// A stored transfer.
     pub fn transfer(&self, id: &str) -> Result<Option<Transfer>> {
-        get(&self.lock(), id)
+        let id = id.to_string();
+        self.run(move |conn| get(conn, &id))
     }
 
     /// Prepares `t` (state ignored): duplicate check, cap check against `cap`, reservation.
     pub fn prepare(&self, t: &Transfer, cap: i64) -> Result<Prepared> {
-        let conn = self.lock();
-        let tx = crate::db::write_tx(&conn)?;
-        if let Some(old) = get(&tx, &t.id)? {
-            return Ok(if old.hash == t.hash {
-                Prepared::Duplicate(Box::new(old))
-            } else {
-                Prepared::Modified
-            });
-        }
-        let pos: Position = tx
-            .prepare_cached(
-                "SELECT position, reserved FROM positions WHERE fsp_id = ?1 AND currency = ?2",
-            )?
-            .query_row([&t.payer, &t.currency], |r| {
-                Ok(Position {
-                    position: r.get(0)?,
-                    reserved: r.get(1)?,
-                })
-            })
-            .optional()?
-            .unwrap_or_default();
-        let after = pos
-            .position
-            .checked_add(pos.reserved)
-            .and_then(|v| v.checked_add(t.amount));
-        let within = after.is_some_and(|v| v <= cap);
-        let (state, error) = if within {
-            add_position(&tx, &t.payer, &t.currency, 0, t.amount)?;
-            (State::Reserved, None)
-        } else {
-            (State::Aborted, Some(("4200", "Payer limit error")))
-        };
-        tx.prepare_cached(
-            "INSERT INTO transfers (id, hash, payer, payee, currency, amount, condition,
-                 expires_at, state, error_code, error_text, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        )?
-        .execute(params![
-            t.id,
-            t.hash,
-            t.payer,
-            t.payee,
-            t.currency,
-            t.amount,
-            t.condition,
-            t.expires_at,
-            state.as_str(),
-            error.map(|e| e.0),
-            error.map(|e| e.1),
-            t.version
-        ])?;
-        tx.commit()?;
-        Ok(if within {
-            Prepared::Reserved
-        } else {
-            Prepared::CapExceeded
-        })
+        let t = t.clone();
+        self.run(move |tx| prepare(tx, &t, cap))
     }
 
     /// Commits a reserved transfer: payer reservation → position (+amount), payee −amount.
     pub fn commit(&self, id: &str, fulfilment: &str, completed: &str) -> Result<Finished> {
-        self.finish(id, |tx, t| {
+        let (fulfilment, completed) = (fulfilment.to_string(), completed.to_string());
+        self.finish(id, move |tx, t| {
             add_position(tx, &t.payer, &t.currency, t.amount, -t.amount)?;
             add_position(tx, &t.payee, &t.currency, -t.amount, 0)?;
             tx.prepare_cached(
                 "UPDATE transfers SET state = 'COMMITTED', fulfilment = ?2, completed = ?3
                  WHERE id = ?1",
             )?
-            .execute(params![id, fulfilment, completed])?;
+            .execute(params![t.id, fulfilment, completed])?;
             Ok(())
         })
     }
 
     /// Aborts a reserved transfer, releasing the payer's reservation.
     pub fn abort(&self, id: &str, code: &str, text: &str, completed: &str) -> Result<Finished> {
-        self.finish(id, |tx, t| {
+        let (code, text, completed) = (code.to_string(), text.to_string(), completed.to_string());
+        self.finish(id, move |tx, t| {
             add_position(tx, &t.payer, &t.currency, 0, -t.amount)?;
             tx.prepare_cached(
                 "UPDATE transfers SET state = 'ABORTED', error_code = ?2, error_text = ?3,
                  completed = ?4 WHERE id = ?1",
             )?
-            .execute(params![id, code, text, completed])?;
+            .execute(params![t.id, code, text, completed])?;
             Ok(())
         })
     }
@@ -363,32 +387,33 @@ impl Store {
     fn finish(
         &self,
         id: &str,
-        apply: impl FnOnce(&Connection, &Transfer) -> Result<()>,
+        apply: impl FnOnce(&Connection, &Transfer) -> Result<()> + Send + 'static,
     ) -> Result<Finished> {
-        let conn = self.lock();
-        let tx = crate::db::write_tx(&conn)?;
-        let Some(t) = get(&tx, id)? else {
-            return Ok(Finished::NotReserved(None));
-        };
-        if t.state != State::Reserved {
-            return Ok(Finished::NotReserved(Some(t)));
-        }
-        apply(&tx, &t)?;
-        let done = get(&tx, id)?.ok_or(Error::Corrupt("transfer"))?;
-        tx.commit()?;
-        Ok(Finished::Done(done))
+        let id = id.to_string();
+        self.run(move |tx| {
+            let Some(t) = get(tx, &id)? else {
+                return Ok(Finished::NotReserved(None));
+            };
+            if t.state != State::Reserved {
+                return Ok(Finished::NotReserved(Some(t)));
+            }
+            apply(tx, &t)?;
+            let done = get(tx, &id)?.ok_or(Error::Corrupt("transfer"))?;
+            Ok(Finished::Done(done))
+        })
     }
 
     /// Ids of reserved transfers whose expiry is at or before `now_ms`.
     pub fn expired(&self, now_ms: i64) -> Result<Vec<String>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(
-            "SELECT id FROM transfers WHERE state = 'RESERVED' AND expires_at <= ?1 LIMIT 1000",
-        )?;
-        let ids = stmt
-            .query_map([now_ms], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(ids)
+        self.run(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id FROM transfers WHERE state = 'RESERVED' AND expires_at <= ?1 LIMIT 1000",
+            )?;
+            let ids = stmt
+                .query_map([now_ms], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(ids)
+        })
     }
 }
 
