@@ -89,7 +89,7 @@ pub fn Activate() -> impl IntoView {
 mod tests {
     use super::check_pins;
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn pins_must_be_digits_and_match() {
         assert_eq!(check_pins("2580", "2580"), None);
         assert!(check_pins("25", "25").is_some());

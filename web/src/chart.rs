@@ -120,7 +120,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn minutes_count_whole_minutes_ending_now() {
         let now = 10 * 60_000 + 30_000; // 10:30 into minute 10
         let ps = [
@@ -134,7 +134,7 @@ mod tests {
         assert_eq!(per_minute(&ps, now, 4), vec![1, 0, 1, 2]);
     }
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn states_are_counted_in_lifecycle_order() {
         let ps = [
             at(1, PaymentState::Failed),

@@ -86,7 +86,7 @@ pub async fn ensure_registered(hub: &HubClient, user_id: &str) -> Result<(), Cli
 mod tests {
     use super::{from_hex, to_hex};
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn hex_round_trips_and_rejects_garbage() {
         let bytes = [0u8, 1, 0xab, 0xff];
         assert_eq!(to_hex(&bytes), "0001abff");

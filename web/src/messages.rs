@@ -55,7 +55,7 @@ mod tests {
         }
     }
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn known_codes_get_plain_sentences_and_others_the_hub_message() {
         assert_eq!(
             describe(&hub("insufficient_funds", "x")),

@@ -284,7 +284,7 @@ async fn scan_photo(file: &web_sys::File) -> Result<Option<String>, String> {
 mod tests {
     use super::fit;
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn frames_fit_the_working_size() {
         assert_eq!(fit(640, 480), (640, 480));
         assert_eq!(fit(2560, 1440), (1280, 720));

@@ -30,7 +30,7 @@ pub fn scan_rgba(width: u32, height: u32, rgba: &[u8]) -> Result<Option<String>,
 mod tests {
     use super::luma_from_rgba;
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn luma_is_integer_bt601() {
         let px = [
             0, 0, 0, 255, 255, 255, 255, 255, 255, 0, 0, 255, 0, 255, 0, 0,
@@ -38,7 +38,7 @@ mod tests {
         assert_eq!(luma_from_rgba(&px), vec![0, 255, 77, 149]);
     }
 
-    #[test]
+    #[wasm_bindgen_test::wasm_bindgen_test]
     fn a_rendered_code_reads_back() {
         use kipochi_core::qr::{ErrorCorrection, QrMatrix};
         let m = QrMatrix::new("hello kipochi", ErrorCorrection::Medium).unwrap();

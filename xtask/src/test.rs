@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::time::Instant;
 
+use anyhow::Context;
+
 use crate::{bindings, provision, sh, web};
 
 /// Runs every check and test suite; the first failure stops the run with a non-zero exit.
@@ -36,7 +38,7 @@ pub fn run(root: &Path, provision_tools: bool) -> anyhow::Result<()> {
         let wasm = ["--target", "wasm32-unknown-unknown"];
         let mut web = vec!["clippy", "-p", "kipochi-web"];
         web.extend(wasm);
-        web.extend(["--", "-D", "warnings"]);
+        web.extend(["--all-targets", "--", "-D", "warnings"]);
         sh::run("cargo", &web)?;
         let mut core = vec!["clippy", "-p", "kipochi-core", "--no-default-features"];
         core.extend(["--features", "web"]);
@@ -59,6 +61,30 @@ pub fn run(root: &Path, provision_tools: bool) -> anyhow::Result<()> {
             ],
         )
     })?;
+    // The web crate's own unit tests, compiled to wasm32 and run on Node by the
+    // wasm-bindgen-test-runner that comes with the provisioned wasm-bindgen-cli.
+    sh::step(
+        "test: web crate unit tests (wasm32, wasm-bindgen-test-runner)",
+        || {
+            let runner = tools
+                .wasm_bindgen
+                .with_file_name("wasm-bindgen-test-runner");
+            anyhow::ensure!(runner.exists(), "{} is missing", runner.display());
+            let runner = runner.to_str().context("non-UTF-8 path")?;
+            sh::run_in(
+                None,
+                "cargo",
+                &[
+                    "test",
+                    "-p",
+                    "kipochi-web",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ],
+                &[("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", runner)],
+            )
+        },
+    )?;
     // The same build nextest does (`cargo test --no-run`): it also builds every package's
     // binaries, which the end-to-end tests start, with the features tests use, so nothing is
     // compiled twice (a separate `cargo build --bins` resolves dev-dependency features apart).
