@@ -1,5 +1,6 @@
-//! SQLite plumbing shared by the hub's own stores (users, payments): opening with the durability
-//! settings, and per-component numbered migrations recorded in `kipochi_meta`.
+//! SQLite plumbing shared by the hub's stores: opening with the durability settings,
+//! read-then-write transactions ([`write_tx`]), the group-commit [`Writer`] (payments, switch and
+//! ledger), and per-component numbered migrations recorded in `kipochi_meta`.
 //!
 //! The ledger keeps its own database file and migration scheme (`ledger/`).
 

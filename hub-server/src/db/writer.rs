@@ -8,8 +8,9 @@
 //! every job of the batch with the error, and none of them changed anything. Jobs run one after
 //! the other, so the batch is equivalent to its jobs committed serially in queue order.
 //!
-//! Callers block (they run on `spawn_blocking` threads or in tests), which is what lets many of
-//! them wait on one commit. The ledger has the async twin of this (`ledger/writer.rs`).
+//! [`Writer::run`] blocks its caller (the hub's stores are called on `spawn_blocking` threads or in
+//! tests); [`Writer::run_async`] awaits instead (the ledger). Either way many callers can wait on
+//! one commit.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
@@ -62,24 +63,61 @@ impl Writer {
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
         let (reply, answer) = mpsc::sync_channel::<Result<T, E>>(1);
-        let job: Job = Box::new(move |conn| {
-            let result = f(conn);
-            Pending {
-                ok: result.is_ok(),
-                deliver: Box::new(move |commit_error| {
-                    let out = match (result, commit_error) {
-                        (Ok(_), Some(e)) => Err(E::from(copy(e))),
-                        (result, _) => result,
-                    };
-                    // The caller may have gone away; the outcome stands either way.
-                    let _ = reply.send(out);
-                }),
-            }
+        let job = job(f, move |out| {
+            // The caller may have gone away; the outcome stands either way.
+            let _ = reply.send(out);
         });
         let jobs = self.jobs.as_ref().ok_or_else(|| E::from(unavailable()))?;
         jobs.send(job).map_err(|_| E::from(unavailable()))?;
         answer.recv().map_err(|_| E::from(unavailable()))?
     }
+
+    /// [`Writer::run`] for async callers: awaits the commit instead of blocking the thread. A full
+    /// queue (more than `QUEUE` jobs waiting) is waited out by yielding to the runtime.
+    pub async fn run_async<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<rusqlite::Error> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel::<Result<T, E>>();
+        let mut job = job(f, move |out| {
+            let _ = reply.send(out);
+        });
+        let jobs = self.jobs.as_ref().ok_or_else(|| E::from(unavailable()))?;
+        loop {
+            match jobs.try_send(job) {
+                Ok(()) => break,
+                Err(mpsc::TrySendError::Full(back)) => {
+                    job = back;
+                    tokio::task::yield_now().await;
+                }
+                Err(mpsc::TrySendError::Disconnected(_)) => return Err(E::from(unavailable())),
+            }
+        }
+        answer.await.map_err(|_| E::from(unavailable()))?
+    }
+}
+
+/// Wraps `f` as a job whose outcome (after the commit) goes to `answer`.
+fn job<T, E, F>(f: F, answer: impl FnOnce(Result<T, E>) + Send + 'static) -> Job
+where
+    T: Send + 'static,
+    E: From<rusqlite::Error> + Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+{
+    Box::new(move |conn| {
+        let result = f(conn);
+        Pending {
+            ok: result.is_ok(),
+            deliver: Box::new(move |commit_error| {
+                answer(match (result, commit_error) {
+                    (Ok(_), Some(e)) => Err(E::from(copy(e))),
+                    (result, _) => result,
+                })
+            }),
+        }
+    })
 }
 
 impl Drop for Writer {
@@ -265,5 +303,48 @@ mod tests {
             })
             .unwrap();
         assert_eq!(n, 3);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn async_callers_share_commits_and_failures_change_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        let w = Arc::new(writer(&path));
+        let tasks: Vec<_> = (0..200i64)
+            .map(|i| {
+                let w = w.clone();
+                tokio::spawn(async move {
+                    w.run_async(move |c| {
+                        c.execute("INSERT INTO t (v) VALUES (?1)", [i])?;
+                        match i % 4 {
+                            1 => Err(E::Refused),
+                            3 => panic!("job panics after writing"),
+                            _ => Ok(i),
+                        }
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let mut expected = 0;
+        for (i, t) in (0..200i64).zip(tasks) {
+            let got = t.await.unwrap();
+            match i % 4 {
+                1 => assert_eq!(got, Err(E::Refused)),
+                3 => assert!(matches!(got, Err(E::Sql(m)) if m.contains("writer unavailable"))),
+                _ => {
+                    assert_eq!(got, Ok(i));
+                    expected += i;
+                }
+            }
+        }
+        drop(Arc::try_unwrap(w).ok().unwrap());
+        let conn = Connection::open(&path).unwrap();
+        let (count, sum): (i64, i64) = conn
+            .query_row("SELECT COUNT(*), SUM(v) FROM t", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((count, sum), (100, expected));
     }
 }

@@ -1,6 +1,6 @@
 //! The embedded double-entry ledger: one SQLite file in WAL mode.
 //!
-//! - One writer connection, owned by one thread ([`writer`]) that group-commits: each write runs in
+//! - One writer connection, owned by one thread (`crate::db::Writer`) that group-commits: each write runs in
 //!   its own savepoint of a shared `BEGIN IMMEDIATE` transaction and is answered only after that
 //!   transaction is committed (fsync'd with the default `synchronous=FULL`).
 //! - A small pool of read-only connections for balances, history, lookups and quotes.
@@ -17,7 +17,6 @@ mod read;
 mod schema;
 mod store;
 mod system;
-mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -77,7 +76,8 @@ pub enum LedgerError {
 
 struct Inner {
     path: PathBuf,
-    writer: writer::Writer,
+    /// Group commit (`db::Writer`): every write runs there, concurrent ones share one fsync.
+    writer: crate::db::Writer,
     readers: Mutex<Vec<Connection>>,
     max_readers: usize,
     fees: FeeSchedule,
@@ -138,7 +138,8 @@ impl Ledger {
             .map_err(open_err)?;
         configure(&writer, options.synchronous).map_err(open_err)?;
         schema::migrate(&mut writer)?;
-        let writer = writer::Writer::start(writer).map_err(LedgerError::Thread)?;
+        let writer =
+            crate::db::Writer::start("ledger-writer", writer).map_err(LedgerError::Thread)?;
         let max_readers = if options.readers == 0 {
             4
         } else {
@@ -167,7 +168,14 @@ impl Ledger {
         T: Send + 'static,
         F: FnOnce(&Connection, i64) -> AccountResult<T> + Send + 'static,
     {
-        self.inner.writer.write(f).await
+        self.inner
+            .writer
+            .run_async(move |c| f(c, store::now_ms()).map_err(WriteFailure::Account))
+            .await
+            .map_err(|e| match e {
+                WriteFailure::Account(e) => e,
+                WriteFailure::Sqlite(e) => store::storage(e),
+            })
     }
 
     /// Runs `f` on a pooled read-only connection on a blocking thread.
@@ -235,5 +243,18 @@ impl Ledger {
     /// Recomputes every ledger invariant from the journal; see [`AuditReport`].
     pub async fn audit(&self) -> AccountResult<AuditReport> {
         self.read(|c, _| read::audit(c)).await
+    }
+}
+
+/// What a ledger write can fail with through the shared writer: the operation's own error, or
+/// SQLite's (savepoint, commit, writer gone), mapped to `AccountError` by [`store::storage`].
+enum WriteFailure {
+    Account(AccountError),
+    Sqlite(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for WriteFailure {
+    fn from(e: rusqlite::Error) -> Self {
+        WriteFailure::Sqlite(e)
     }
 }
